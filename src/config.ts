@@ -1,0 +1,129 @@
+/**
+ * Every capture option in one place: default, valid range, attribute name and parsing.
+ * The element, the worklet and the docs all read these declarations, so a range is never
+ * written twice. Pure data and functions: the worklet imports this module, so it must not
+ * touch the DOM or Lit.
+ */
+
+/** How batches leave the audio thread. */
+export const TRANSPORTS = ['ping-pong', 'allocate'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** The options the worklet understands; all of them can change while running. */
+export interface CaptureConfig {
+  /** Buffers in the pool. */
+  poolSize: number;
+  /** Frames per batch. */
+  batchSize: number;
+  /** Milliseconds of audio time before an unreturned buffer is declared lost and reclaimed. */
+  timeout: number;
+  /** Channels captured. */
+  channels: number;
+  /** `ping-pong` recycles pooled buffers; `allocate` is the A/B baseline (a new buffer per batch). */
+  transport: Transport;
+  /** Milliseconds of audio time between stats messages. */
+  statsInterval: number;
+}
+
+export interface IntegerOption {
+  readonly kind: 'integer';
+  readonly attribute: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface EnumOption<T extends string> {
+  readonly kind: 'enum';
+  readonly attribute: string;
+  readonly default: T;
+  readonly values: readonly T[];
+}
+
+type OptionFor<V> = [V] extends [number] ? IntegerOption : [V] extends [string] ? EnumOption<V> : never;
+
+/** Declarations of every option, keyed by property name. */
+export const CAPTURE_OPTIONS: { readonly [K in keyof CaptureConfig]: OptionFor<CaptureConfig[K]> } = {
+  poolSize: { kind: 'integer', attribute: 'pool-size', default: 16, min: 2, max: 256 },
+  batchSize: { kind: 'integer', attribute: 'batch-size', default: 1024, min: 128, max: 16384 },
+  timeout: { kind: 'integer', attribute: 'timeout', default: 1000, min: 10, max: 60000 },
+  channels: { kind: 'integer', attribute: 'channels', default: 1, min: 1, max: 8 },
+  transport: { kind: 'enum', attribute: 'transport', default: 'ping-pong', values: TRANSPORTS },
+  statsInterval: { kind: 'integer', attribute: 'stats-interval', default: 250, min: 50, max: 10000 },
+};
+
+export const CAPTURE_OPTION_NAMES = Object.keys(CAPTURE_OPTIONS) as readonly (keyof CaptureConfig)[];
+
+/** The largest pool any configuration can ask for; the worklet sizes its slot table by it. */
+export const MAX_POOL_SIZE = CAPTURE_OPTIONS.poolSize.max;
+
+export const DEFAULT_CONFIG: Readonly<CaptureConfig> = Object.freeze({
+  poolSize: CAPTURE_OPTIONS.poolSize.default,
+  batchSize: CAPTURE_OPTIONS.batchSize.default,
+  timeout: CAPTURE_OPTIONS.timeout.default,
+  channels: CAPTURE_OPTIONS.channels.default,
+  transport: CAPTURE_OPTIONS.transport.default,
+  statsInterval: CAPTURE_OPTIONS.statsInterval.default,
+});
+
+export type OptionResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function describeRange(option: IntegerOption): string {
+  return `an integer from ${option.min} to ${option.max}`;
+}
+
+/**
+ * Checks one option value, given as a number, a numeric string (an attribute) or an enum string.
+ * Never throws: bad input yields `{ ok: false, reason }` that names what was expected.
+ */
+export function parseOption<K extends keyof CaptureConfig>(name: K, input: unknown): OptionResult<CaptureConfig[K]> {
+  const option = CAPTURE_OPTIONS[name] as IntegerOption | EnumOption<string>;
+  if (option.kind === 'enum') {
+    if (typeof input === 'string' && option.values.includes(input)) {
+      return { ok: true, value: input as CaptureConfig[K] };
+    }
+    return { ok: false, reason: `${option.attribute} must be one of ${option.values.join(', ')}; got ${describeValue(input)}` };
+  }
+  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < option.min || value > option.max) {
+    return { ok: false, reason: `${option.attribute} must be ${describeRange(option)}; got ${describeValue(input)}` };
+  }
+  return { ok: true, value: value as CaptureConfig[K] };
+}
+
+function describeValue(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null || input === undefined) return String(input);
+  return typeof input;
+}
+
+/** The valid part of a partial configuration, and the reasons for every field that was refused. */
+export interface ConfigCheck {
+  config: Partial<CaptureConfig>;
+  errors: string[];
+}
+
+/** Validates an untrusted object field by field; unknown keys are refused too. */
+export function checkPartialConfig(input: unknown): ConfigCheck {
+  const result: ConfigCheck = { config: {}, errors: [] };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    result.errors.push(`configuration must be an object; got ${describeValue(input)}`);
+    return result;
+  }
+  const target = result.config as Record<string, unknown>;
+  for (const [key, value] of Object.entries(input)) {
+    if (!(CAPTURE_OPTION_NAMES as readonly string[]).includes(key)) {
+      result.errors.push(`unknown option ${JSON.stringify(key)}`);
+      continue;
+    }
+    const parsed = parseOption(key as keyof CaptureConfig, value);
+    if (parsed.ok) target[key] = parsed.value;
+    else result.errors.push(parsed.reason);
+  }
+  return result;
+}
+
+/** Bytes of sample data in one batch (the pool's buffers add the protocol header). */
+export function sampleBytes(batchSize: number, channels: number): number {
+  return batchSize * channels * Float32Array.BYTES_PER_ELEMENT;
+}
