@@ -1,0 +1,298 @@
+import { expect } from '@open-wc/testing';
+import { type CaptureConfig, DEFAULT_CONFIG } from '../src/config.js';
+import { batchBufferBytes, HEADER_SLOTS, type PoolStats, PROTOCOL_VERSION } from '../src/protocol.js';
+import { CaptureEngine } from '../worklet/capture-engine.js';
+import { FakePort, type ReceivedBatch } from './helpers/fake-port.js';
+import { rampQuantum, rampSample } from './helpers/signals.js';
+
+const SAMPLE_RATE = 48000;
+
+class Harness {
+  readonly port = new FakePort();
+  readonly engine: CaptureEngine;
+  frame = 0;
+
+  constructor(config: Partial<CaptureConfig> = {}, options?: unknown) {
+    this.engine = new CaptureEngine(this.port, SAMPLE_RATE, options ?? { protocolVersion: PROTOCOL_VERSION, config });
+  }
+
+  /** Renders `frames` frames of the ramp in quanta of `quantum` frames; returns batches at once when asked. */
+  render(frames: number, quantum = 128, options: { returnPromptly?: boolean; channels?: number } = {}): void {
+    const end = this.frame + frames;
+    while (this.frame < end) {
+      const length = Math.min(quantum, end - this.frame);
+      this.engine.process(rampQuantum(this.frame, length, options.channels ?? this.engine.config.channels), length, this.frame);
+      this.frame += length;
+      if (options.returnPromptly) for (const batch of this.port.batches.splice(0)) this.giveBack(batch);
+    }
+  }
+
+  giveBack(batch: ReceivedBatch): void {
+    this.keep.push(batch);
+    this.engine.receive(batch.buffer, this.frame);
+  }
+
+  readonly keep: ReceivedBatch[] = [];
+
+  stats(): PoolStats {
+    this.engine.receive({ type: 'request-stats' }, this.frame);
+    return this.port.ofType('stats').at(-1)?.stats as PoolStats;
+  }
+}
+
+function expectAccounted(stats: PoolStats): void {
+  expect(stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames).to.equal(stats.renderedFrames);
+  expect(stats.available + stats.inFlight + stats.processing).to.equal(stats.buffers);
+}
+
+function expectRamp(batch: ReceivedBatch): void {
+  const { frame, frames, channels } = batch.header;
+  for (let channel = 0; channel < channels; channel++) {
+    for (let i = 0; i < frames; i++) {
+      const sample = batch.samples[channel * frames + i];
+      if (sample !== rampSample(frame + i, channel)) {
+        throw new Error(`channel ${channel} frame ${frame + i}: got ${sample}, expected ${rampSample(frame + i, channel)}`);
+      }
+    }
+  }
+}
+
+describe('CaptureEngine', () => {
+  for (const [batchSize, quantum] of [
+    [128, 128],
+    [1000, 128],
+    [1024, 128],
+    [8192, 128],
+    [1000, 441],
+    [128, 100],
+    [1024, 1],
+  ] as const) {
+    it(`delivers intact batches of ${batchSize} frames in order from quanta of ${quantum}, recycling the pool`, () => {
+      const harness = new Harness({ batchSize, poolSize: 4 });
+      const delivered: ReceivedBatch[] = [];
+      const frames = batchSize * 12 + 77;
+      const end = harness.frame + frames;
+      while (harness.frame < end) {
+        harness.render(Math.min(quantum, end - harness.frame), quantum);
+        for (const batch of harness.port.drain()) {
+          delivered.push(batch);
+          expectRamp(batch);
+          harness.giveBack(batch);
+        }
+      }
+      expect(delivered.map((batch) => batch.header.sequence)).to.deep.equal([...Array(12).keys()]);
+      expect(delivered.map((batch) => batch.header.frame)).to.deep.equal([...Array(12).keys()].map((i) => i * batchSize));
+      expect(new Set(delivered.map((batch) => batch.header.bufferId)).size).to.be.at.most(4);
+      const stats = harness.stats();
+      expect(stats.allocations).to.equal(4);
+      expect(stats.hitRate).to.equal(1);
+      expect(stats.returns).to.equal(12);
+      expect(stats.pendingFrames).to.equal(77);
+      expectAccounted(stats);
+    });
+  }
+
+  it('captures each configured channel, silence where the input has fewer', () => {
+    const harness = new Harness({ batchSize: 128, channels: 3 });
+    harness.render(256, 128, { channels: 2 });
+    const [first] = harness.port.batches;
+    expect(first?.header.channels).to.equal(3);
+    const samples = first?.samples as Float32Array;
+    expect(samples[0]).to.equal(rampSample(0, 0));
+    expect(samples[128 + 5]).to.equal(rampSample(5, 1));
+    expect(samples.subarray(256).every((sample) => sample === 0)).to.equal(true);
+  });
+
+  it('delivers silence when no input is connected', () => {
+    const harness = new Harness({ batchSize: 128 });
+    harness.engine.process(undefined, 128, 0);
+    expect(harness.port.batches[0]?.samples.every((sample) => sample === 0)).to.equal(true);
+  });
+
+  it('skips batches when exhausted, reports the episode once, and carries the skipped frames on the next batch', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 2 });
+    harness.render(128 * 6);
+    expect(harness.port.batches.length).to.equal(2);
+    expect(harness.port.ofType('exhausted')).to.have.length(1);
+    expect(harness.port.ofType('exhausted')[0]?.frame).to.equal(256);
+    for (const batch of harness.port.drain()) harness.giveBack(batch);
+    harness.render(128);
+    const [next] = harness.port.drain();
+    expect(next?.header.skippedFrames).to.equal(128 * 4);
+    expect(next?.header.sequence).to.equal(2);
+    const stats = harness.stats();
+    expect([stats.skippedBatches, stats.skippedFrames, stats.misses, stats.exhaustions]).to.deep.equal([4, 512, 4, 1]);
+    expect(stats.hitRate).to.equal(3 / 7);
+    expect(stats.allocations).to.equal(2);
+    expectAccounted(stats);
+    harness.render(128 * 3);
+    expect(harness.port.ofType('exhausted')).to.have.length(2);
+  });
+
+  it('reclaims buffers not returned within the timeout, measured in audio frames', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 2, timeout: 10 });
+    harness.render(128);
+    const [kept] = harness.port.drain();
+    harness.render(128 * 4, 128, { returnPromptly: true });
+    const reclaimed = harness.port.ofType('reclaimed');
+    expect(reclaimed).to.have.length(1);
+    expect(reclaimed[0]?.bufferId).to.equal(kept?.header.bufferId);
+    expect(reclaimed[0]?.ageMs as number).to.be.within(10, 10 + (128 / SAMPLE_RATE) * 1000);
+    harness.giveBack(kept as ReceivedBatch);
+    const stats = harness.stats();
+    expect([stats.reclaims, stats.allocationsAfterStart, stats.invalidReturns.late]).to.deep.equal([1, 1, 1]);
+    expect(stats.buffers).to.equal(2);
+    expectAccounted(stats);
+  });
+
+  it('applies a batch-size change between batches and discards old-size returns, refilling the pool', () => {
+    const harness = new Harness({ batchSize: 256, poolSize: 3 });
+    harness.render(256 + 128);
+    const [old] = harness.port.drain();
+    harness.engine.receive({ type: 'configure', config: { batchSize: 128 } }, harness.frame);
+    harness.render(128);
+    const [finished] = harness.port.drain();
+    expect(finished?.header.frames).to.equal(256);
+    harness.render(128);
+    const [resized] = harness.port.drain();
+    expect(resized?.header.frames).to.equal(128);
+    expect(resized?.buffer.byteLength).to.equal(batchBufferBytes(128, 1));
+    harness.giveBack(old as ReceivedBatch);
+    harness.giveBack(finished as ReceivedBatch);
+    const stats = harness.stats();
+    expect(stats.invalidReturns.sizeMismatch).to.equal(2);
+    expect(stats.batchSize).to.equal(128);
+    expect([stats.available, stats.inFlight, stats.buffers]).to.deep.equal([2, 1, 3]);
+    expectAccounted(stats);
+  });
+
+  it('allocates one buffer per batch in allocate mode and keeps no pool', () => {
+    const harness = new Harness({ batchSize: 128, transport: 'allocate' });
+    harness.render(128 * 20);
+    const batches = harness.port.drain();
+    expect(batches).to.have.length(20);
+    expect(batches.every((batch) => !batch.header.pooled)).to.equal(true);
+    batches.forEach(expectRamp);
+    const stats = harness.stats();
+    expect(stats.allocations).to.equal(stats.deliveredBatches);
+    expect(stats.buffers).to.equal(0);
+    expect(stats.hitRate).to.equal(1);
+  });
+
+  it('switches transport live, accepting pooled buffers still out', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 2 });
+    harness.render(128);
+    const [out] = harness.port.drain();
+    harness.engine.receive({ type: 'configure', config: { transport: 'allocate' } }, harness.frame);
+    harness.render(128 * 3);
+    expect(harness.port.drain().every((batch) => !batch.header.pooled)).to.equal(true);
+    harness.giveBack(out as ReceivedBatch);
+    let stats = harness.stats();
+    expect([stats.returns, stats.buffers, stats.inFlight]).to.deep.equal([1, 0, 0]);
+    harness.engine.receive({ type: 'configure', config: { transport: 'ping-pong' } }, harness.frame);
+    harness.render(128);
+    expect(harness.port.drain()[0]?.header.pooled).to.equal(true);
+    stats = harness.stats();
+    expect(stats.buffers).to.equal(2);
+    expectAccounted(stats);
+  });
+
+  it('tracks buffers reported as processing', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 3 });
+    harness.render(256);
+    const [first] = harness.port.batches;
+    harness.engine.receive({ type: 'report-processing', bufferIds: [first?.header.bufferId] }, harness.frame);
+    const stats = harness.stats();
+    expect([stats.available, stats.inFlight, stats.processing]).to.deep.equal([1, 1, 1]);
+  });
+
+  it('accepts several buffers returned in one message', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 4 });
+    harness.render(128 * 4);
+    harness.engine.receive(
+      harness.port.drain().map((batch) => batch.buffer),
+      harness.frame,
+    );
+    expect(harness.stats().returns).to.equal(4);
+  });
+
+  it('counts every kind of bad return by reason and keeps delivering', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 2 });
+    harness.render(128);
+    const [batch] = harness.port.drain();
+    const copy = (batch as ReceivedBatch).buffer.slice(0);
+    harness.giveBack(batch as ReceivedBatch);
+    harness.engine.receive(copy, harness.frame);
+    harness.engine.receive([42, 'x', null], harness.frame);
+    harness.engine.receive(new ArrayBuffer(3), harness.frame);
+    harness.engine.receive(new ArrayBuffer(batchBufferBytes(128, 1)), harness.frame);
+    harness.engine.receive({ type: 'return-buffer', buffers: [new ArrayBuffer(0)] }, harness.frame);
+    const stats = harness.stats();
+    expect(stats.invalidReturns).to.deep.equal({ notBuffer: 3, unknownId: 1, sizeMismatch: 2, duplicate: 1, late: 0 });
+    harness.render(128 * 4, 128, { returnPromptly: true });
+    expect(harness.stats().deliveredBatches).to.equal(5);
+  });
+
+  it('refuses malformed control messages without throwing, counting and reporting them', () => {
+    const harness = new Harness({ batchSize: 128, statsInterval: 50 });
+    const junk = [
+      null,
+      7,
+      'stop',
+      {},
+      { type: 'nope' },
+      { type: 'configure', config: { poolSize: 1e9 } },
+      { type: 'report-processing', bufferIds: 'x' },
+    ];
+    for (const message of junk) harness.engine.receive(message, harness.frame);
+    const errors = harness.port.ofType('error');
+    expect(errors).to.have.length(1);
+    expect(errors[0]?.code).to.equal('invalid-message');
+    harness.render(48000 * 0.05 + 128);
+    harness.engine.receive({ type: 'nope' }, harness.frame);
+    expect(harness.port.ofType('error')[1]?.message).to.contain('6 earlier errors not reported');
+    const stats = harness.stats();
+    expect(stats.invalidMessages).to.equal(junk.length + 1);
+    expect(stats.poolSize).to.equal(DEFAULT_CONFIG.poolSize);
+  });
+
+  it('posts stats on its own every stats interval of audio time', () => {
+    const harness = new Harness({ batchSize: 128, statsInterval: 100 });
+    harness.render(48000, 128, { returnPromptly: true });
+    expect(harness.port.ofType('stats').length).to.be.within(10, 11);
+  });
+
+  it('answers stop with final stats and then ends, ignoring returns that arrive later', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 2 });
+    harness.render(256);
+    harness.engine.receive({ type: 'stop' }, harness.frame);
+    const stopped = harness.port.ofType('stopped');
+    expect(stopped).to.have.length(1);
+    expect((stopped[0]?.stats as PoolStats).inFlight).to.equal(2);
+    expect(harness.engine.process(undefined, 128, harness.frame)).to.equal(false);
+    for (const batch of harness.port.drain()) harness.giveBack(batch);
+    expect(harness.port.ofType('error')).to.have.length(0);
+  });
+
+  it('refuses to run with a different protocol version', () => {
+    const harness = new Harness({}, { protocolVersion: PROTOCOL_VERSION + 1, config: {} });
+    expect(harness.port.ofType('error')[0]?.code).to.equal('protocol-mismatch');
+    expect(harness.engine.process(undefined, 128, 0)).to.equal(false);
+  });
+
+  it('zeroes counters on reset-stats, keeping the accounting identity', () => {
+    const harness = new Harness({ batchSize: 128 });
+    harness.render(128 * 3 + 5, 128, { returnPromptly: true });
+    harness.engine.receive({ type: 'reset-stats' }, harness.frame);
+    const stats = harness.stats();
+    expect([stats.deliveredBatches, stats.returns, stats.allocations, stats.pendingFrames]).to.deep.equal([0, 0, 0, 5]);
+    expectAccounted(stats);
+  });
+
+  it('writes the samples right after the header', () => {
+    const harness = new Harness({ batchSize: 128 });
+    harness.render(128);
+    const batch = harness.port.batches[0] as ReceivedBatch;
+    expect(new Float32Array(batch.buffer)[HEADER_SLOTS]).to.equal(rampSample(0));
+  });
+});

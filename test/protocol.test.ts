@@ -1,0 +1,163 @@
+import { expect } from '@open-wc/testing';
+import {
+  batchBufferBytes,
+  channelViews,
+  decodeBatchHeader,
+  HEADER_BYTES,
+  MAX_HEADER_COUNTER,
+  PROTOCOL_VERSION,
+  parseFromWorkletMessage,
+  parseToWorkletMessage,
+  readBufferId,
+  writeBatchHeader,
+} from '../src/protocol.js';
+import { CaptureEngine } from '../worklet/capture-engine.js';
+import { FakePort } from './helpers/fake-port.js';
+
+function batchBuffer(frames = 128, channels = 2): { buffer: ArrayBuffer; view: Float32Array } {
+  const buffer = new ArrayBuffer(batchBufferBytes(frames, channels));
+  return { buffer, view: new Float32Array(buffer) };
+}
+
+function validStats(): unknown {
+  const port = new FakePort();
+  const engine = new CaptureEngine(port, 48000, { protocolVersion: PROTOCOL_VERSION, config: {} });
+  engine.receive({ type: 'request-stats' }, 0);
+  return port.ofType('stats')[0]?.stats;
+}
+
+describe('protocol: batch header', () => {
+  it('round-trips every field, counters exact up to 2^40', () => {
+    const { view } = batchBuffer(128, 2);
+    const big = MAX_HEADER_COUNTER - 1;
+    writeBatchHeader(view, big, big - 1, big - 2, 65536, 2, 128, true);
+    expect(decodeBatchHeader(view)).to.deep.equal({
+      bufferId: big,
+      sequence: big - 1,
+      frame: big - 2,
+      skippedFrames: 65536,
+      channels: 2,
+      frames: 128,
+      pooled: true,
+    });
+    expect(readBufferId(view)).to.equal(big);
+  });
+
+  it('rejects a buffer without our magic, with another version, or whose size disagrees with its header', () => {
+    const { view } = batchBuffer(128, 2);
+    expect(decodeBatchHeader(view)).to.equal(null);
+    writeBatchHeader(view, 1, 0, 0, 0, 2, 128, true);
+    view[1] = PROTOCOL_VERSION + 1;
+    expect(decodeBatchHeader(view)).to.equal(null);
+    expect(readBufferId(view)).to.equal(-1);
+    writeBatchHeader(view, 1, 0, 0, 0, 2, 256, true);
+    expect(decodeBatchHeader(view)).to.equal(null);
+    writeBatchHeader(view, 1, 0, 0, 0, 0, 128, true);
+    expect(decodeBatchHeader(view)).to.equal(null);
+  });
+
+  it('lays channels out planar after the header', () => {
+    const { buffer, view } = batchBuffer(4, 2);
+    view.set([1, 2, 3, 4, 5, 6, 7, 8], HEADER_BYTES / 4);
+    const [left, right] = channelViews(buffer, 2, 4);
+    expect([...(left as Float32Array)]).to.deep.equal([1, 2, 3, 4]);
+    expect([...(right as Float32Array)]).to.deep.equal([5, 6, 7, 8]);
+  });
+});
+
+describe('protocol: messages to the worklet', () => {
+  it('accepts each well-formed control message', () => {
+    const valid = [
+      { type: 'configure', config: { poolSize: 4, transport: 'allocate' } },
+      { type: 'return-buffer', buffers: [new ArrayBuffer(8)] },
+      { type: 'report-processing', bufferIds: [256, 257] },
+      { type: 'request-stats' },
+      { type: 'reset-stats' },
+      { type: 'stop' },
+    ];
+    for (const message of valid) expect(parseToWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
+  });
+
+  it('refuses malformed ones with a reason', () => {
+    const invalid = [
+      undefined,
+      null,
+      42,
+      'stop',
+      [],
+      {},
+      { type: 'launch' },
+      { type: 'configure' },
+      { type: 'configure', config: { batchSize: 100 } },
+      { type: 'configure', config: { poolSize: '16px' } },
+      { type: 'return-buffer', buffers: 'x' },
+      { type: 'report-processing', bufferIds: [-1] },
+      { type: 'report-processing', bufferIds: [Number.NaN] },
+      { type: 'report-processing' },
+    ];
+    for (const message of invalid) {
+      const parsed = parseToWorkletMessage(message);
+      expect(parsed.ok, JSON.stringify(message)).to.equal(false);
+      if (!parsed.ok) expect(parsed.reason).to.be.a('string').and.not.be.empty;
+    }
+  });
+});
+
+describe('protocol: messages from the worklet', () => {
+  it('decodes a bare buffer as a batch', () => {
+    const { buffer, view } = batchBuffer(128, 1);
+    writeBatchHeader(view, 300, 5, 640, 0, 1, 128, true);
+    const parsed = parseFromWorkletMessage(buffer);
+    expect(parsed.ok && parsed.message.type === 'batch' && parsed.message.header.sequence).to.equal(5);
+    expect(parsed.ok && parsed.message.type === 'batch' && parsed.message.buffer).to.equal(buffer);
+  });
+
+  it('accepts each well-formed message', () => {
+    const stats = validStats();
+    const valid = [
+      { type: 'stats', stats },
+      { type: 'stopped', stats },
+      { type: 'error', code: 'invalid-message', message: 'x' },
+      { type: 'reclaimed', bufferId: 300, ageMs: 1000.5 },
+      { type: 'exhausted', frame: 4096 },
+    ];
+    for (const message of valid) expect(parseFromWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
+  });
+
+  it('refuses malformed ones', () => {
+    const stats = validStats() as Record<string, unknown>;
+    const invalid = [
+      null,
+      new ArrayBuffer(10),
+      new ArrayBuffer(batchBufferBytes(128, 1)),
+      { type: 'stats' },
+      { type: 'stats', stats: { ...stats, hits: 'many' } },
+      { type: 'stats', stats: { ...stats, transport: 'carrier-pigeon' } },
+      { type: 'stats', stats: { ...stats, invalidReturns: {} } },
+      { type: 'error', code: 'oops', message: 'x' },
+      { type: 'reclaimed', bufferId: -3, ageMs: 1 },
+      { type: 'reclaimed', bufferId: 3, ageMs: Number.NaN },
+      { type: 'exhausted' },
+      { type: 'batch' },
+    ];
+    for (const message of invalid) expect(parseFromWorkletMessage(message).ok, JSON.stringify(message)).to.equal(false);
+  });
+
+  it('survives a real postMessage round trip with transfer, detaching the sender', async () => {
+    const { buffer, view } = batchBuffer(128, 1);
+    writeBatchHeader(view, 257, 9, 1152, 256, 1, 128, true);
+    view[HEADER_BYTES / 4 + 3] = 0.25;
+    const channel = new MessageChannel();
+    const received = new Promise<unknown>((resolve) => {
+      channel.port2.onmessage = (event) => resolve(event.data);
+    });
+    channel.port1.postMessage(buffer, [buffer]);
+    const data = await received;
+    expect(buffer.byteLength).to.equal(0);
+    const parsed = parseFromWorkletMessage(data);
+    if (!parsed.ok || parsed.message.type !== 'batch') throw new Error('not decoded as a batch');
+    expect(parsed.message.header).to.deep.include({ bufferId: 257, sequence: 9, frame: 1152, skippedFrames: 256 });
+    expect(channelViews(parsed.message.buffer, 1, 128)[0]?.[3]).to.equal(0.25);
+    channel.port1.close();
+  });
+});
