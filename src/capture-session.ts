@@ -29,6 +29,8 @@ export interface AnalysisFrame {
   peak: number[];
   /** Frames skipped (pool exhausted) right before this batch. */
   skippedFrames: number;
+  /** Id of the pool buffer carrying the batch (0 in allocate mode); for debugging. */
+  bufferId: number;
   /**
    * Keeps the buffer out of the pool (state processing) until the returned release function is
    * called; calling it twice is harmless. If it is never called the worklet reclaims the buffer
@@ -264,6 +266,7 @@ export class CaptureSession {
       rms,
       peak,
       skippedFrames: header.skippedFrames,
+      bufferId: header.bufferId,
       retain: () => {
         if (!dispatching || retained || !header.pooled) return noop;
         retained = true;

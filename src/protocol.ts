@@ -196,6 +196,12 @@ export interface PoolStats {
   exhaustions: number;
   /** Frames the processor has seen; equals delivered + skipped + pending. */
   renderedFrames: number;
+  /**
+   * Times the context frame jumped between two process() calls, and the frames jumped over:
+   * audio the browser never passed to the processor (its own dropouts), not counted as rendered.
+   */
+  renderGaps: number;
+  renderGapFrames: number;
   /** Frames in the batch being filled. */
   pendingFrames: number;
   /** Control messages refused as malformed. */
@@ -232,6 +238,8 @@ const STATS_NUMBER_FIELDS = [
   'skippedFrames',
   'exhaustions',
   'renderedFrames',
+  'renderGaps',
+  'renderGapFrames',
   'pendingFrames',
   'invalidMessages',
   'processErrors',

@@ -289,6 +289,16 @@ describe('CaptureEngine', () => {
     expectAccounted(stats);
   });
 
+  it('counts context frames that never reached process() as render gaps, not as rendered', () => {
+    const harness = new Harness({ batchSize: 256 });
+    harness.render(128);
+    harness.frame += 3072;
+    harness.render(128 * 3);
+    const stats = harness.stats();
+    expect([stats.renderGaps, stats.renderGapFrames, stats.renderedFrames]).to.deep.equal([1, 3072, 512]);
+    expectAccounted(stats);
+  });
+
   it('writes the samples right after the header', () => {
     const harness = new Harness({ batchSize: 128 });
     harness.render(128);

@@ -66,6 +66,10 @@ export class CaptureEngine {
   private skippedFrames = 0;
   private exhaustions = 0;
   private renderedFrames = 0;
+  /** The frame the next quantum should start at, or -1 before the first. */
+  private expectedFrame = -1;
+  private renderGaps = 0;
+  private renderGapFrames = 0;
   private invalidMessages = 0;
   private processErrors = 0;
   private errorQuietUntilFrame = 0;
@@ -107,6 +111,8 @@ export class CaptureEngine {
   process(input: readonly Float32Array[] | undefined, quantumFrames: number, nowFrame: number): boolean {
     if (this.stopped) return false;
     try {
+      this.noteRenderGap(nowFrame);
+      this.expectedFrame = nowFrame + quantumFrames;
       this.consume(input, quantumFrames, nowFrame);
       this.reclaimExpired(nowFrame + quantumFrames);
       if (nowFrame >= this.nextStatsFrame) this.postStats(nowFrame);
@@ -157,6 +163,13 @@ export class CaptureEngine {
       this.invalidMessages++;
       this.reportError('invalid-message', `message handling failed: ${String(error)}`, nowFrame);
     }
+  }
+
+  /** Counts context frames that passed without reaching process() (the browser's own dropouts). */
+  private noteRenderGap(nowFrame: number): void {
+    if (this.expectedFrame < 0 || nowFrame === this.expectedFrame) return;
+    this.renderGaps++;
+    this.renderGapFrames += nowFrame - this.expectedFrame;
   }
 
   private consume(input: readonly Float32Array[] | undefined, quantumFrames: number, nowFrame: number): void {
@@ -297,6 +310,8 @@ export class CaptureEngine {
     this.skippedFrames = 0;
     this.exhaustions = 0;
     this.renderedFrames = this.fill;
+    this.renderGaps = 0;
+    this.renderGapFrames = 0;
     this.invalidMessages = 0;
     this.processErrors = 0;
   }
@@ -352,6 +367,8 @@ export class CaptureEngine {
     stats.skippedFrames = this.skippedFrames;
     stats.exhaustions = this.exhaustions;
     stats.renderedFrames = this.renderedFrames;
+    stats.renderGaps = this.renderGaps;
+    stats.renderGapFrames = this.renderGapFrames;
     stats.pendingFrames = this.fill;
     stats.invalidMessages = this.invalidMessages;
     stats.processErrors = this.processErrors;
@@ -391,6 +408,8 @@ function createStats(): PoolStats {
     skippedFrames: 0,
     exhaustions: 0,
     renderedFrames: 0,
+    renderGaps: 0,
+    renderGapFrames: 0,
     pendingFrames: 0,
     invalidMessages: 0,
     processErrors: 0,

@@ -1,0 +1,112 @@
+import { type AnalysisFrame, CaptureSession, type CaptureSessionOptions } from '../../src/capture-session.js';
+import { type CaptureConfig, DEFAULT_CONFIG } from '../../src/config.js';
+import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
+
+export const WORKLET_URL = new URL('../../worklet/audio-pool-capture-processor.ts', import.meta.url);
+
+export interface RecordedFrame {
+  bufferId: number;
+  sequence: number;
+  frame: number;
+  frames: number;
+  skippedFrames: number;
+}
+
+/**
+ * A real worklet node with a CaptureSession, recording everything it reports. `until()` waits for
+ * a condition re-checked on every report (an event, never a sleep).
+ */
+export class CaptureRecorder {
+  readonly node: AudioWorkletNode;
+  readonly session: CaptureSession;
+  readonly frames: RecordedFrame[] = [];
+  readonly stats: PoolStats[] = [];
+  readonly exhausted: number[] = [];
+  readonly reclaimed: { bufferId: number; ageMs: number }[] = [];
+  readonly errors: { code: string; message: string }[] = [];
+  readonly processorErrors: Event[] = [];
+  /** Called during each frame's dispatch, before it is recorded. */
+  onFrame: ((frame: AnalysisFrame) => void) | undefined;
+  private readonly waiters = new Set<() => void>();
+
+  static async create(
+    context: BaseAudioContext,
+    config: Partial<CaptureConfig>,
+    options: CaptureSessionOptions = {},
+  ): Promise<CaptureRecorder> {
+    await context.audioWorklet.addModule(WORKLET_URL);
+    return new CaptureRecorder(context, config, options);
+  }
+
+  private constructor(context: BaseAudioContext, config: Partial<CaptureConfig>, options: CaptureSessionOptions) {
+    const full = { ...DEFAULT_CONFIG, ...config };
+    this.node = new AudioWorkletNode(context, PROCESSOR_NAME, {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      channelCount: full.channels,
+      channelCountMode: 'explicit',
+      processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
+    });
+    this.node.onprocessorerror = (event) => this.record(() => this.processorErrors.push(event));
+    this.node.connect(context.destination);
+    this.session = new CaptureSession(
+      this.node.port,
+      context.sampleRate,
+      full.poolSize,
+      {
+        frame: (frame) => {
+          this.onFrame?.(frame);
+          this.record(() =>
+            this.frames.push({
+              bufferId: frame.bufferId,
+              sequence: frame.sequence,
+              frame: frame.frame,
+              frames: frame.channelData[0]?.length ?? 0,
+              skippedFrames: frame.skippedFrames,
+            }),
+          );
+        },
+        stats: (stats) => this.record(() => this.stats.push(stats)),
+        exhausted: (frame) => this.record(() => this.exhausted.push(frame)),
+        reclaimed: (bufferId, ageMs) => this.record(() => this.reclaimed.push({ bufferId, ageMs })),
+        error: (code, message) => this.record(() => this.errors.push({ code, message })),
+      },
+      options,
+    );
+  }
+
+  /** Resolves once `condition` holds, re-checked after every report; rejects after `timeoutMs`. */
+  until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!condition()) return;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; frames ${this.frames.length}, last stats ${JSON.stringify(this.stats.at(-1))}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  framesReached(count: number): Promise<void> {
+    return this.until(() => this.frames.length >= count, `${count} frames`);
+  }
+
+  private record(action: () => void): void {
+    action();
+    for (const check of [...this.waiters]) check();
+  }
+}
+
+/** The accounting every snapshot must satisfy. */
+export function accountingHolds(stats: PoolStats): boolean {
+  return (
+    stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames === stats.renderedFrames &&
+    stats.available + stats.inFlight + stats.processing === stats.buffers
+  );
+}
