@@ -1,8 +1,7 @@
 import { type AnalysisFrame, CaptureSession, type CaptureSessionOptions } from '../../src/capture-session.js';
 import { type CaptureConfig, DEFAULT_CONFIG } from '../../src/config.js';
 import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
-
-export const WORKLET_URL = new URL('../../worklet/audio-pool-capture-processor.ts', import.meta.url);
+import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
 
 export interface RecordedFrame {
   bufferId: number;
@@ -34,7 +33,7 @@ export class CaptureRecorder {
     config: Partial<CaptureConfig>,
     options: CaptureSessionOptions = {},
   ): Promise<CaptureRecorder> {
-    await context.audioWorklet.addModule(WORKLET_URL);
+    await context.audioWorklet.addModule(DEFAULT_WORKLET_URL);
     return new CaptureRecorder(context, config, options);
   }
 

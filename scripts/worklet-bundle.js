@@ -1,0 +1,34 @@
+/**
+ * Bundles the AudioWorklet module into one self-contained ES module: a worklet is loaded by URL,
+ * and a consumer's bundler copies that one file, so it must not import shared chunks. The test
+ * server, the Vite dev server and the build all serve this same bundle.
+ */
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const WORKLET_ENTRY = fileURLToPath(new URL('../worklet/audio-pool-capture-processor.ts', import.meta.url));
+/** The bundle's file name; it sits beside the element modules (see src/worklet-url.ts). */
+export const WORKLET_FILE = 'audio-pool-capture-processor.js';
+/** Where the dev and test servers serve it: beside the sources in src/. */
+export const WORKLET_DEV_PATH = `/src/${WORKLET_FILE}`;
+
+const COMMON = { entryPoints: [WORKLET_ENTRY], bundle: true, format: 'esm', target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+
+/**
+ * The bundle as a string, with an inline source map (for dev servers).
+ * @returns {Promise<string>}
+ */
+export async function bundleWorkletCode() {
+  const result = await build({ ...COMMON, sourcemap: 'inline', write: false, outdir: 'out' });
+  const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  if (!output) throw new Error('esbuild produced no worklet bundle');
+  return output.text;
+}
+
+/**
+ * Writes the bundle and its source map to `outfile`.
+ * @param {string} outfile
+ */
+export async function writeWorkletBundle(outfile) {
+  await build({ ...COMMON, sourcemap: 'linked', outfile });
+}
