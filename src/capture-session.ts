@@ -49,7 +49,7 @@ export interface SessionCounters {
   /** Buffers that could not be returned because a listener detached them (transferred them elsewhere). */
   detachedReturns: number;
   /** Messages from the worklet that failed validation. */
-  invalidMessages: number;
+  invalidWorkletMessages: number;
   /** Batches whose sequence number was not the one expected (should stay 0). */
   sequenceGaps: number;
 }
@@ -92,7 +92,7 @@ export class CaptureSession {
     buffersReturned: 0,
     returnMessages: 0,
     detachedReturns: 0,
-    invalidMessages: 0,
+    invalidWorkletMessages: 0,
     sequenceGaps: 0,
   };
   /** The latest stats snapshot from the worklet, or null before the first. */
@@ -206,7 +206,7 @@ export class CaptureSession {
   private receive(data: unknown): void {
     const parsed = parseFromWorkletMessage(data);
     if (!parsed.ok) {
-      this.counters.invalidMessages++;
+      this.counters.invalidWorkletMessages++;
       this.handlers.error?.('invalid-message', `from the worklet: ${parsed.reason}`);
       return;
     }

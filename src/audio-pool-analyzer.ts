@@ -1,0 +1,258 @@
+import { css, html, LitElement, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { SourceInput } from './audio-sources.js';
+import { CaptureController } from './capture-controller.js';
+import { CAPTURE_OPTION_NAMES, CAPTURE_OPTIONS, type CaptureConfig, DEFAULT_CONFIG, parseOption, type Transport } from './config.js';
+import { type AnalyzerErrorDetail, type AnalyzerState, type AnalyzerStats, emit } from './events.js';
+import { DEFAULT_WORKLET_URL } from './worklet-url.js';
+
+/** Hands attribute strings to the setters unconverted, so they can name a bad value as written. */
+const rawAttribute = { fromAttribute: (value: string | null) => value };
+
+/**
+ * Real-time audio analysis with a zero-copy buffer pool between the AudioWorklet and the page.
+ *
+ * Drop it in, pick a `source`, call `start()` (or set `autostart`), and listen to
+ * `analysis-frame`. Each frame's `channelData` views point into a pooled buffer that goes back to
+ * the worklet as soon as the listeners return: they are valid **during dispatch only** (copy what
+ * you keep, or call `detail.retain()` and later the release function it returns).
+ *
+ * Read-only attributes, refreshed at every stats update so CSS and other code can watch them:
+ * `state`, `hit-rate`, `available`, `in-flight`, `processing`, `dropped`, `reclaimed`,
+ * `allocations`.
+ *
+ * @summary Captures audio in pooled, transferred batches and fires analysis frames.
+ *
+ * @slot - Anything to show inside the analyzer (it renders nothing of its own).
+ *
+ * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `bufferId`, `retain()`.
+ * @fires {CustomEvent<AnalyzerStats>} pool-stats - The stats snapshot, every `stats-interval` ms.
+ * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
+ * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.
+ * @fires {CustomEvent<StateChangeDetail>} state-change - `{ state, previous }`.
+ * @fires {CustomEvent<AnalyzerErrorDetail>} analyzer-error - `{ code, message, attribute? }`; codes: unsupported, insecure-context, worklet-load-failed, permission-denied, source-not-found, invalid-source, processor-error, invalid-attribute, invalid-message.
+ *
+ * @attr {string} state - Read-only: idle, starting, running, suspended, stopped or error.
+ * @attr {number} hit-rate - Read-only: batches delivered / batches formed (0–1).
+ * @attr {number} available - Read-only: buffers in the pool now.
+ * @attr {number} in-flight - Read-only: buffers posted and not yet back.
+ * @attr {number} processing - Read-only: buffers retained by listeners.
+ * @attr {number} dropped - Read-only: batches skipped because the pool was exhausted.
+ * @attr {number} reclaimed - Read-only: buffers replaced after the timeout.
+ * @attr {number} allocations - Read-only: buffers allocated on the audio thread.
+ */
+export class AudioPoolAnalyzer extends LitElement {
+  static override styles = css`
+    :host {
+      display: contents;
+    }
+  `;
+
+  /** Buffers in the pool (2–256, default 16). */
+  @property({ attribute: 'pool-size', converter: rawAttribute })
+  get poolSize(): number {
+    return this.config.poolSize;
+  }
+  set poolSize(value: number | string | null) {
+    this.setOption('poolSize', value);
+  }
+
+  /** Frames per batch (128–16384, default 1024). */
+  @property({ attribute: 'batch-size', converter: rawAttribute })
+  get batchSize(): number {
+    return this.config.batchSize;
+  }
+  set batchSize(value: number | string | null) {
+    this.setOption('batchSize', value);
+  }
+
+  /** Milliseconds of audio time before an unreturned buffer is reclaimed (10–60000, default 1000). */
+  @property({ attribute: 'timeout', converter: rawAttribute })
+  get timeout(): number {
+    return this.config.timeout;
+  }
+  set timeout(value: number | string | null) {
+    this.setOption('timeout', value);
+  }
+
+  /** Channels captured (1–8, default 1). */
+  @property({ attribute: 'channels', converter: rawAttribute })
+  get channels(): number {
+    return this.config.channels;
+  }
+  set channels(value: number | string | null) {
+    this.setOption('channels', value);
+  }
+
+  /** `ping-pong` (pooled, the default) or `allocate` (a new buffer per batch: the A/B baseline). */
+  @property({ attribute: 'transport', converter: rawAttribute })
+  get transport(): Transport {
+    return this.config.transport;
+  }
+  set transport(value: Transport | string | null) {
+    this.setOption('transport', value);
+  }
+
+  /** Milliseconds between stats updates (50–10000, default 250). */
+  @property({ attribute: 'stats-interval', converter: rawAttribute })
+  get statsInterval(): number {
+    return this.config.statsInterval;
+  }
+  set statsInterval(value: number | string | null) {
+    this.setOption('statsInterval', value);
+  }
+
+  /** `test-tone`, `microphone`, or a CSS selector of an `<audio>`/`<video>`; absent: nothing until `connectSource()`. */
+  @property({ attribute: 'source' })
+  source: string | null = null;
+
+  /** Start when connected to a document. */
+  @property({ type: Boolean, attribute: 'autostart' })
+  autostart = false;
+
+  /** Where to load the worklet module from; relative URLs resolve against the document. Default: the package's own. */
+  @property({ attribute: 'worklet-url' })
+  workletUrl: string | null = null;
+
+  private config: CaptureConfig = { ...DEFAULT_CONFIG };
+  private pendingErrors: AnalyzerErrorDetail[] = [];
+  private readonly capture = new CaptureController(this, {
+    config: () => this.config,
+    workletUrl: () => new URL(this.workletUrl ?? DEFAULT_WORKLET_URL, document.baseURI).href,
+    source: () => this.source,
+    autostart: () => this.autostart,
+  });
+
+  /** Lifecycle state: idle, starting, running, suspended, stopped or error. */
+  get state(): AnalyzerState {
+    return this.capture.state;
+  }
+
+  /** The latest stats snapshot, or null before the first. */
+  get stats(): AnalyzerStats | null {
+    return this.capture.stats;
+  }
+
+  /** The AudioContext while started, else null. */
+  get context(): AudioContext | null {
+    return this.capture.context;
+  }
+
+  /** The AudioWorkletNode while started, else null. */
+  get node(): AudioWorkletNode | null {
+    return this.capture.node;
+  }
+
+  /** Batches delivered / batches formed (0–1). */
+  get hitRate(): number {
+    return this.stats?.hitRate ?? 1;
+  }
+
+  /** Buffers in the pool now. */
+  get available(): number {
+    return this.stats?.available ?? 0;
+  }
+
+  /** Buffers posted to the page and not yet back. */
+  get inFlight(): number {
+    return this.stats?.inFlight ?? 0;
+  }
+
+  /** Buffers retained by listeners. */
+  get processing(): number {
+    return this.stats?.processing ?? 0;
+  }
+
+  /** Batches skipped because the pool was exhausted. */
+  get dropped(): number {
+    return this.stats?.skippedBatches ?? 0;
+  }
+
+  /** Buffers replaced after the timeout. */
+  get reclaimed(): number {
+    return this.stats?.reclaims ?? 0;
+  }
+
+  /** Buffers allocated on the audio thread. */
+  get allocations(): number {
+    return this.stats?.allocations ?? 0;
+  }
+
+  /** Creates the AudioContext and starts capturing; resumes a suspended one. Never rejects: see `state` and `analyzer-error`. */
+  start(): Promise<void> {
+    return this.capture.start();
+  }
+
+  /** Stops capturing and closes the AudioContext. */
+  stop(): Promise<void> {
+    return this.capture.stop();
+  }
+
+  /** Zeroes the counters. */
+  resetStats(): void {
+    this.capture.resetStats();
+  }
+
+  /** Feeds the analyzer from an AudioNode (of `this.context`), a MediaStream or a media element, replacing the current source. */
+  connectSource(source: SourceInput): void {
+    this.capture.connectSource(source);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    for (const detail of this.pendingErrors.splice(0)) emit(this, 'analyzer-error', detail);
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const changes: Partial<CaptureConfig> = {};
+    for (const name of CAPTURE_OPTION_NAMES) {
+      if (changed.has(name)) Object.assign(changes, { [name]: this.config[name] });
+    }
+    if (Object.keys(changes).length > 0) this.capture.configure(changes);
+    if (changed.has('source')) this.capture.sourceAttributeChanged();
+    this.reflectStats();
+  }
+
+  protected override render() {
+    return html`<slot></slot>`;
+  }
+
+  /** The one place option values are checked: a bad value leaves the last valid one in place. */
+  private setOption<K extends keyof CaptureConfig>(name: K, value: unknown): void {
+    const previous = this.config[name];
+    let next: CaptureConfig[K];
+    if (value === null || value === undefined) {
+      next = DEFAULT_CONFIG[name];
+    } else {
+      const parsed = parseOption(name, value);
+      if (!parsed.ok) {
+        this.reportInvalid(name, parsed.reason);
+        return;
+      }
+      next = parsed.value;
+    }
+    if (next === previous) return;
+    this.config = { ...this.config, [name]: next };
+    this.requestUpdate(name, previous);
+  }
+
+  private reportInvalid(name: keyof CaptureConfig, reason: string): void {
+    const attribute = CAPTURE_OPTIONS[name].attribute;
+    const detail: AnalyzerErrorDetail = { code: 'invalid-attribute', message: `${reason}; keeping ${this.config[name]}`, attribute };
+    if (this.isConnected) emit(this, 'analyzer-error', detail);
+    else this.pendingErrors.push(detail);
+  }
+
+  private reflectStats(): void {
+    this.setAttribute('state', this.state);
+    const stats = this.stats;
+    if (!stats) return;
+    this.setAttribute('hit-rate', String(Math.round(stats.hitRate * 10000) / 10000));
+    this.setAttribute('available', String(stats.available));
+    this.setAttribute('in-flight', String(stats.inFlight));
+    this.setAttribute('processing', String(stats.processing));
+    this.setAttribute('dropped', String(stats.skippedBatches));
+    this.setAttribute('reclaimed', String(stats.reclaims));
+    this.setAttribute('allocations', String(stats.allocations));
+  }
+}

@@ -1,0 +1,268 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import {
+  type ConnectedSource,
+  connectInput,
+  connectMediaElement,
+  connectMicrophone,
+  connectTestTone,
+  findMediaElement,
+  SourceError,
+  type SourceInput,
+} from './audio-sources.js';
+import { CaptureSession } from './capture-session.js';
+import type { CaptureConfig } from './config.js';
+import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit } from './events.js';
+import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
+
+/** How long start() waits for `resume()` before reporting `suspended` (autoplay without a gesture never resolves). */
+const RESUME_WAIT_MS = 1000;
+
+export interface CaptureControllerConfig {
+  /** The current, validated capture options. */
+  config(): CaptureConfig;
+  /** Absolute URL of the worklet module. */
+  workletUrl(): string;
+  /** The `source` attribute: `test-tone`, `microphone`, a selector of a media element, or null. */
+  source(): string | null;
+  /** Start when the host is connected to a document. */
+  autostart(): boolean;
+}
+
+const WORKLET_ERROR_CODES: Record<WorkletErrorCode | 'invalid-message', AnalyzerErrorCode> = {
+  'invalid-message': 'invalid-message',
+  'invalid-config': 'invalid-attribute',
+  'protocol-mismatch': 'worklet-load-failed',
+  'processor-error': 'processor-error',
+};
+
+/**
+ * Owns one capture: the AudioContext, the `audio-pool-capture` node, the source feeding it and
+ * the session that returns buffers. Fires the analyzer's events on the host. `start()` and
+ * `stop()` never reject: failures are `analyzer-error` events and the `error` state.
+ */
+export class CaptureController implements ReactiveController {
+  state: AnalyzerState = 'idle';
+  context: AudioContext | null = null;
+  node: AudioWorkletNode | null = null;
+  /** The latest stats snapshot, kept after stop. */
+  stats: AnalyzerStats | null = null;
+
+  private readonly host: ReactiveControllerHost & HTMLElement;
+  private readonly options: CaptureControllerConfig;
+  private session: CaptureSession | null = null;
+  private source: ConnectedSource | null = null;
+  /** Set by connectSource(); wins over the `source` attribute until that changes. */
+  private explicitInput: SourceInput | null = null;
+  /** Incremented by every start and stop, so an older start that is still awaiting gives up. */
+  private run = 0;
+  private starting: Promise<void> | null = null;
+
+  constructor(host: ReactiveControllerHost & HTMLElement, options: CaptureControllerConfig) {
+    this.host = host;
+    this.options = options;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    if (this.options.autostart()) void this.start();
+  }
+
+  hostDisconnected(): void {
+    void this.stop();
+  }
+
+  /** Starts capturing, or resumes a suspended context (call it from a user gesture). */
+  start(): Promise<void> {
+    if (this.context && this.state === 'suspended') return this.resume(this.context, this.run);
+    if (this.context && this.state === 'running') return Promise.resolve();
+    this.starting ??= this.launch().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  /** Stops capturing, closes the context and drops every reference to the pool. */
+  async stop(): Promise<void> {
+    this.run++;
+    const { context, session, node, source } = this;
+    this.context = null;
+    this.node = null;
+    this.session = null;
+    this.source = null;
+    if (!context) {
+      if (this.state === 'starting') this.setState('stopped');
+      return;
+    }
+    context.onstatechange = null;
+    source?.dispose();
+    if (session) {
+      if (context.state !== 'closed') this.absorbStats(await session.stop(), session);
+      session.dispose();
+    }
+    node?.disconnect();
+    if (context.state !== 'closed') await context.close();
+    if (this.state !== 'error') this.setState('stopped');
+  }
+
+  resetStats(): void {
+    this.session?.resetStats();
+    void this.session?.requestStats();
+  }
+
+  /** Sends changed options to the running worklet, applied between batches. */
+  configure(changes: Partial<CaptureConfig>): void {
+    if (!this.session || !this.node) return;
+    if (changes.channels !== undefined) this.node.channelCount = changes.channels;
+    this.session.configure(changes);
+  }
+
+  /** Feeds the analyzer from a node, stream or media element; replaces the current source. */
+  connectSource(input: SourceInput): void {
+    this.explicitInput = input;
+    if (this.context && this.node) void this.replaceSource(this.context, this.node);
+  }
+
+  /** The `source` attribute changed: it takes over from any connectSource() input. */
+  sourceAttributeChanged(): void {
+    this.explicitInput = null;
+    if (this.context && this.node) void this.replaceSource(this.context, this.node);
+  }
+
+  private async launch(): Promise<void> {
+    const run = ++this.run;
+    if (typeof AudioContext === 'undefined' || typeof AudioWorkletNode === 'undefined') {
+      this.fail('unsupported', 'this browser has no AudioWorklet (AudioContext and AudioWorkletNode are required)');
+      return;
+    }
+    if (!window.isSecureContext) {
+      this.fail('insecure-context', 'AudioWorklet needs a secure context: serve the page over https or from localhost');
+      return;
+    }
+    this.setState('starting');
+    const context = new AudioContext({ latencyHint: 'interactive' });
+    const url = this.options.workletUrl();
+    try {
+      await context.audioWorklet.addModule(url);
+    } catch (error) {
+      void context.close();
+      if (run === this.run) this.fail('worklet-load-failed', `could not load the worklet module from ${url}: ${String(error)}`);
+      return;
+    }
+    if (run !== this.run) {
+      void context.close();
+      return;
+    }
+    const node = this.createNode(context, this.options.config());
+    this.context = context;
+    this.node = node;
+    context.onstatechange = () => this.syncState(context);
+    const sourceConnected = await this.replaceSource(context, node);
+    if (run !== this.run) return;
+    if (!sourceConnected) {
+      this.setState('error');
+      await this.stop();
+      return;
+    }
+    await this.resume(context, run);
+  }
+
+  private createNode(context: AudioContext, config: CaptureConfig): AudioWorkletNode {
+    const node = new AudioWorkletNode(context, PROCESSOR_NAME, {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+      channelCount: config.channels,
+      channelCountMode: 'explicit',
+      channelInterpretation: 'speakers',
+      processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
+    });
+    node.onprocessorerror = () => {
+      this.fail('processor-error', 'the audio-pool-capture processor stopped with an error');
+      void this.stop();
+    };
+    // The node outputs silence; connecting it keeps the browser rendering it.
+    node.connect(context.destination);
+    this.session = new CaptureSession(node.port, context.sampleRate, config.poolSize, {
+      frame: (frame) => emit(this.host, 'analysis-frame', frame),
+      stats: (stats) => this.absorbStats(stats, this.session),
+      exhausted: (frame) => emit(this.host, 'pool-exhausted', { frame, time: frame / context.sampleRate }),
+      reclaimed: (bufferId, ageMs) => emit(this.host, 'buffer-reclaimed', { bufferId, ageMs }),
+      error: (code, message) => this.report(WORKLET_ERROR_CODES[code], `worklet: ${message}`),
+    });
+    return node;
+  }
+
+  /** Connects the configured source in place of the current one; false when it failed. */
+  private async replaceSource(context: AudioContext, node: AudioWorkletNode): Promise<boolean> {
+    this.source?.dispose();
+    this.source = null;
+    try {
+      const source = await this.connectConfiguredSource(context, node);
+      if (this.node !== node) {
+        source?.dispose();
+        return false;
+      }
+      this.source = source;
+      return true;
+    } catch (error) {
+      if (error instanceof SourceError) this.report(error.code, error.message);
+      else this.report('source-not-found', `could not connect the source: ${String(error)}`);
+      return this.state === 'running' || this.state === 'suspended';
+    }
+  }
+
+  private async connectConfiguredSource(context: AudioContext, node: AudioWorkletNode): Promise<ConnectedSource | null> {
+    if (this.explicitInput) return connectInput(context, node, this.explicitInput);
+    const spec = this.options.source();
+    if (spec === null || spec.trim() === '') return null;
+    if (spec === 'test-tone') return connectTestTone(context, node);
+    if (spec === 'microphone') return connectMicrophone(context, node, this.options.config().channels);
+    return connectMediaElement(context, node, findMediaElement(spec, this.host));
+  }
+
+  /** Resumes the context; without a user gesture `resume()` may never settle, so wait a little. */
+  private async resume(context: AudioContext, run: number): Promise<void> {
+    if (context.state === 'suspended') {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        context.resume().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, RESUME_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (run === this.run) this.syncState(context);
+  }
+
+  private syncState(context: AudioContext): void {
+    if (context !== this.context || this.state === 'error') return;
+    if (context.state === 'running') this.setState('running');
+    else if (context.state === 'suspended') this.setState('suspended');
+    else void this.stop();
+  }
+
+  private absorbStats(stats: PoolStats | null, session: CaptureSession | null): void {
+    if (!stats || !session) return;
+    this.stats = { ...stats, ...session.counters, retained: session.retainedCount };
+    emit(this.host, 'pool-stats', this.stats);
+    this.host.requestUpdate();
+  }
+
+  private fail(code: AnalyzerErrorCode, message: string): void {
+    this.report(code, message);
+    this.setState('error');
+  }
+
+  private report(code: AnalyzerErrorCode, message: string): void {
+    emit(this.host, 'analyzer-error', { code, message });
+  }
+
+  private setState(state: AnalyzerState): void {
+    if (state === this.state) return;
+    const previous = this.state;
+    this.state = state;
+    this.host.requestUpdate();
+    emit(this.host, 'state-change', { state, previous });
+  }
+}

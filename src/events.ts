@@ -1,0 +1,77 @@
+import type { AnalysisFrame, SessionCounters } from './capture-session.js';
+import type { PoolStats } from './protocol.js';
+
+/** Lifecycle of an analyzer. */
+export const ANALYZER_STATES = ['idle', 'starting', 'running', 'suspended', 'stopped', 'error'] as const;
+export type AnalyzerState = (typeof ANALYZER_STATES)[number];
+
+/** What an `analyzer-error` can be about. */
+export const ANALYZER_ERROR_CODES = [
+  'unsupported',
+  'insecure-context',
+  'worklet-load-failed',
+  'permission-denied',
+  'source-not-found',
+  'invalid-source',
+  'processor-error',
+  'invalid-attribute',
+  'invalid-message',
+] as const;
+export type AnalyzerErrorCode = (typeof ANALYZER_ERROR_CODES)[number];
+
+/** The worklet's stats, with the main thread's own counters beside them. */
+export interface AnalyzerStats extends PoolStats, SessionCounters {
+  /** Buffers listeners retained and have not released. */
+  retained: number;
+}
+
+export interface StateChangeDetail {
+  state: AnalyzerState;
+  previous: AnalyzerState;
+}
+
+export interface PoolExhaustedDetail {
+  /** Context frame of the first skipped batch. */
+  frame: number;
+  /** The same, in seconds. */
+  time: number;
+}
+
+export interface BufferReclaimedDetail {
+  bufferId: number;
+  /** How long the buffer had been out, in ms of audio time. */
+  ageMs: number;
+}
+
+export interface AnalyzerErrorDetail {
+  code: AnalyzerErrorCode;
+  message: string;
+  /** For `invalid-attribute`: the attribute refused. */
+  attribute?: string;
+}
+
+/** Every event an analyzer fires, by name. */
+export interface AnalyzerEventDetails {
+  'analysis-frame': AnalysisFrame;
+  'pool-stats': AnalyzerStats;
+  'pool-exhausted': PoolExhaustedDetail;
+  'buffer-reclaimed': BufferReclaimedDetail;
+  'state-change': StateChangeDetail;
+  'analyzer-error': AnalyzerErrorDetail;
+}
+
+/** Dispatches a typed event; every event of this library bubbles and crosses shadow roots. */
+export function emit<K extends keyof AnalyzerEventDetails>(target: EventTarget, name: K, detail: AnalyzerEventDetails[K]): void {
+  target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'analysis-frame': CustomEvent<AnalysisFrame>;
+    'pool-stats': CustomEvent<AnalyzerStats>;
+    'pool-exhausted': CustomEvent<PoolExhaustedDetail>;
+    'buffer-reclaimed': CustomEvent<BufferReclaimedDetail>;
+    'state-change': CustomEvent<StateChangeDetail>;
+    'analyzer-error': CustomEvent<AnalyzerErrorDetail>;
+  }
+}

@@ -1,0 +1,497 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { TEST_TONE } from '../src/audio-sources.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import type { AnalyzerStats } from '../src/events.js';
+import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
+import { sineWavUrl } from './helpers/signals.js';
+
+const TONE_RMS = TEST_TONE.amplitude / Math.SQRT2;
+
+async function running(analyzer: AudioPoolAnalyzer): Promise<void> {
+  const started =
+    analyzer.state === 'running' ? Promise.resolve() : nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
+  await analyzer.start();
+  await started;
+}
+
+function statsWhere(analyzer: AudioPoolAnalyzer, accept: (stats: AnalyzerStats) => boolean) {
+  return nextEvent(analyzer, 'pool-stats', (event) => accept(event.detail));
+}
+
+describe('<audio-pool-analyzer>', () => {
+  afterEach(() => fixtureCleanup());
+
+  describe('configuration', () => {
+    it('has the documented defaults and is idle', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+      expect(analyzer).to.be.instanceOf(customElements.get('audio-pool-analyzer') as CustomElementConstructor);
+      expect({
+        poolSize: analyzer.poolSize,
+        batchSize: analyzer.batchSize,
+        timeout: analyzer.timeout,
+        channels: analyzer.channels,
+        transport: analyzer.transport,
+        statsInterval: analyzer.statsInterval,
+      }).to.deep.equal(DEFAULT_CONFIG);
+      expect([analyzer.source, analyzer.autostart, analyzer.workletUrl]).to.deep.equal([null, false, null]);
+      expect(analyzer.state).to.equal('idle');
+      expect(analyzer.getAttribute('state')).to.equal('idle');
+      expect([analyzer.context, analyzer.node, analyzer.stats]).to.deep.equal([null, null, null]);
+    });
+
+    it('reads every option from its kebab-case attribute', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer pool-size="4" batch-size="1000" timeout="50" channels="2" transport="allocate" stats-interval="60" source="test-tone" worklet-url="/x.js"></audio-pool-analyzer>`,
+      );
+      expect([
+        analyzer.poolSize,
+        analyzer.batchSize,
+        analyzer.timeout,
+        analyzer.channels,
+        analyzer.transport,
+        analyzer.statsInterval,
+      ]).to.deep.equal([4, 1000, 50, 2, 'allocate', 60]);
+      expect([analyzer.source, analyzer.workletUrl]).to.deep.equal(['test-tone', '/x.js']);
+    });
+
+    const badValues: [string, string][] = [
+      ['pool-size', 'lots'],
+      ['pool-size', '1'],
+      ['pool-size', '257'],
+      ['batch-size', '127'],
+      ['batch-size', '16385'],
+      ['batch-size', '512.5'],
+      ['timeout', '9'],
+      ['timeout', ''],
+      ['channels', '0'],
+      ['channels', '9'],
+      ['transport', 'carrier-pigeon'],
+      ['stats-interval', '49'],
+      ['stats-interval', 'Infinity'],
+    ];
+    for (const [attribute, value] of badValues) {
+      it(`refuses ${attribute}="${value}", keeps the last valid value and says why`, async () => {
+        const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+        const before = analyzer.getAttribute(attribute);
+        const property = { 'pool-size': 'poolSize', 'batch-size': 'batchSize', 'stats-interval': 'statsInterval' }[attribute] ?? attribute;
+        const valid = (analyzer as unknown as Record<string, unknown>)[property];
+        const error = nextEvent(analyzer, 'analyzer-error');
+        analyzer.setAttribute(attribute, value);
+        const { detail } = await error;
+        expect(detail.code).to.equal('invalid-attribute');
+        expect(detail.attribute).to.equal(attribute);
+        expect(detail.message).to.contain(attribute);
+        expect((analyzer as unknown as Record<string, unknown>)[property]).to.equal(valid);
+        expect(before).to.equal(null);
+      });
+    }
+
+    it('refuses bad property values the same way, without throwing', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer pool-size="8"></audio-pool-analyzer>`);
+      const errors = collectEvents(analyzer, 'analyzer-error');
+      analyzer.poolSize = Number.NaN;
+      analyzer.batchSize = -5;
+      analyzer.transport = 'PING-PONG';
+      errors.stop();
+      expect(errors.events.map((event) => event.detail.attribute)).to.deep.equal(['pool-size', 'batch-size', 'transport']);
+      expect([analyzer.poolSize, analyzer.batchSize, analyzer.transport]).to.deep.equal([8, 1024, 'ping-pong']);
+    });
+
+    it('reports bad attributes written in the markup once connected', async () => {
+      const container = document.createElement('div');
+      container.innerHTML = '<audio-pool-analyzer channels="twelve"></audio-pool-analyzer>';
+      const error = nextEvent(container, 'analyzer-error');
+      document.body.append(container);
+      expect((await error).detail.attribute).to.equal('channels');
+      container.remove();
+    });
+
+    it('goes back to the default when an attribute is removed', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer batch-size="256"></audio-pool-analyzer>`);
+      analyzer.removeAttribute('batch-size');
+      expect(analyzer.batchSize).to.equal(1024);
+    });
+  });
+
+  describe('capturing', () => {
+    it('analyses the test tone: rms 0.3536, peak 0.5, frames in sequence, events that bubble out of shadow roots', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="256"></audio-pool-analyzer>`,
+      );
+      const frames = collectEvents(document, 'analysis-frame');
+      const states = collectEvents(analyzer, 'state-change');
+      await running(analyzer);
+      await nextEvent(analyzer, 'analysis-frame', () => frames.events.length >= 40);
+      frames.stop();
+      states.stop();
+      expect(states.events.map((event) => [event.detail.previous, event.detail.state])).to.deep.equal([
+        ['idle', 'starting'],
+        ['starting', 'running'],
+      ]);
+      const details = frames.events.map((event) => event.detail).slice(5);
+      for (const detail of details) {
+        expect(detail.rms[0]).to.be.closeTo(TONE_RMS, 0.01);
+        expect(detail.peak[0]).to.be.closeTo(TEST_TONE.amplitude, 0.01);
+        expect(detail.sampleRate).to.equal(analyzer.context?.sampleRate);
+        expect(detail.time).to.equal(detail.frame / detail.sampleRate);
+      }
+      for (let i = 1; i < details.length; i++) {
+        const [previous, current] = [details[i - 1], details[i]];
+        expect(current?.sequence).to.equal((previous?.sequence ?? 0) + 1);
+        expect(current?.frame).to.equal((previous?.frame ?? 0) + 256 + (current?.skippedFrames ?? 0));
+      }
+      expect(frames.events[0]?.bubbles && frames.events[0]?.composed).to.equal(true);
+    });
+
+    it('reflects the stats as read-only attributes at every stats update', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > 20);
+      await analyzer.updateComplete;
+      expect(analyzer.getAttribute('state')).to.equal('running');
+      expect(Number(analyzer.getAttribute('hit-rate'))).to.be.closeTo(detail.hitRate, 0.0001);
+      for (const [attribute, value] of [
+        ['available', detail.available],
+        ['in-flight', detail.inFlight],
+        ['processing', detail.processing],
+        ['dropped', detail.skippedBatches],
+        ['reclaimed', detail.reclaims],
+        ['allocations', detail.allocations],
+      ] as const) {
+        expect(analyzer.getAttribute(attribute), attribute).to.equal(String(value));
+      }
+      expect([analyzer.available, analyzer.allocations, analyzer.hitRate]).to.deep.equal([
+        detail.available,
+        detail.allocations,
+        detail.hitRate,
+      ]);
+      expect(analyzer.stats).to.deep.equal(detail);
+    });
+
+    it('returns every buffer even with no listener: allocations stay at the pool size', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" pool-size="8"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > 300);
+      expect(detail.allocations).to.equal(8);
+      expect(detail.buffersReturned).to.be.at.least(detail.deliveredBatches - 8);
+      expect(detail.hitRate).to.be.at.least(0.99);
+    });
+
+    it('stops: closes its context, drops the node, keeps the last stats', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const context = analyzer.context as AudioContext;
+      await nextEvent(analyzer, 'pool-stats');
+      const stopped = nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'stopped');
+      await analyzer.stop();
+      await stopped;
+      expect(context.state).to.equal('closed');
+      expect([analyzer.context, analyzer.node]).to.deep.equal([null, null]);
+      expect(analyzer.stats?.deliveredBatches).to.be.greaterThan(0);
+      await analyzer.updateComplete;
+      expect(analyzer.getAttribute('state')).to.equal('stopped');
+    });
+
+    it('resets its counters on resetStats()', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      await statsWhere(analyzer, (stats) => stats.deliveredBatches > 50);
+      const reset = statsWhere(analyzer, (stats) => stats.deliveredBatches < 20);
+      analyzer.resetStats();
+      expect((await reset).detail.allocations).to.equal(0);
+    });
+  });
+
+  describe('buffers', () => {
+    it('keeps a retained buffer in state processing until it is released', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
+      );
+      let release: (() => void) | undefined;
+      let kept: Float32Array | undefined;
+      analyzer.addEventListener('analysis-frame', (event) => {
+        if (release || (event.detail.peak[0] ?? 0) < 0.1) return;
+        release = event.detail.retain();
+        kept = event.detail.channelData[0];
+      });
+      await running(analyzer);
+      await statsWhere(analyzer, (stats) => stats.processing === 1 && stats.retained === 1);
+      expect(kept?.length).to.equal(128);
+      expect(kept?.some((sample) => sample !== 0)).to.equal(true);
+      release?.();
+      release?.();
+      const { detail } = await statsWhere(analyzer, (stats) => stats.processing === 0 && stats.retained === 0);
+      expect(kept?.length, 'the view is detached once the buffer went back').to.equal(0);
+      expect(detail.invalidReturns.duplicate).to.equal(0);
+    });
+
+    it('reclaims a buffer retained past the timeout and fires buffer-reclaimed', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" timeout="50"></audio-pool-analyzer>`,
+      );
+      let retainedId: number | undefined;
+      analyzer.addEventListener('analysis-frame', (event) => {
+        if (retainedId !== undefined) return;
+        event.detail.retain();
+        retainedId = event.detail.bufferId;
+      });
+      const reclaimed = nextEvent(analyzer, 'buffer-reclaimed');
+      await running(analyzer);
+      const { detail } = await reclaimed;
+      expect(detail.bufferId).to.equal(retainedId);
+      expect(detail.ageMs).to.be.at.least(50);
+      const stats = await statsWhere(analyzer, (next) => next.reclaims === 1);
+      expect(stats.detail.buffers).to.equal(16);
+    });
+
+    it('exhausts the pool while the main thread is blocked, reports it once, then recovers', async () => {
+      // 4 buffers of 512 frames: 43 ms of slack, far more than ordinary hiccups, far less than the stall.
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="512" pool-size="4"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      await nextEvent(analyzer, 'analysis-frame');
+      const exhausted = collectEvents(analyzer, 'pool-exhausted');
+      const resumed = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.skippedFrames > 0);
+      blockMainThread(500);
+      const { detail: first } = await resumed;
+      expect(first.skippedFrames % 512).to.equal(0);
+      expect(exhausted.events).to.have.length(1);
+      const recovered = await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.sequence >= first.sequence + 50);
+      expect(recovered.detail.skippedFrames).to.equal(0);
+      exhausted.stop();
+      expect(exhausted.events).to.have.length(1);
+      const { detail: stats } = await statsWhere(analyzer, () => true);
+      expect(stats.skippedBatches).to.be.greaterThan(0);
+      expect(Number(analyzer.getAttribute('dropped'))).to.be.greaterThan(0);
+      expect(stats.allocations).to.equal(4);
+    });
+
+    it('reconfigures pool size and batch size live, without restarting the context', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="256" pool-size="4"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const context = analyzer.context;
+      await nextEvent(analyzer, 'analysis-frame');
+      const resized = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.channelData[0]?.length === 512);
+      analyzer.poolSize = 6;
+      analyzer.setAttribute('batch-size', '512');
+      await resized;
+      const { detail } = await statsWhere(analyzer, (stats) => stats.buffers === 6 && stats.batchSize === 512);
+      expect(detail.available + detail.inFlight + detail.processing).to.equal(6);
+      expect(analyzer.context).to.equal(context);
+    });
+
+    it('switches to the allocate baseline live: one allocation per batch, nothing returned', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" transport="allocate"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > 100);
+      expect(detail.allocations).to.equal(detail.deliveredBatches);
+      expect(detail.buffersReturned).to.equal(0);
+    });
+  });
+
+  describe('sources', () => {
+    it('captures the (fake) microphone', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="microphone" batch-size="1024"></audio-pool-analyzer>`,
+      );
+      await running(analyzer);
+      const { detail } = await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.peak[0] ?? 0) > 0.01);
+      expect(detail.channelData[0]?.length).to.equal(1024);
+    });
+
+    it('reports a denied microphone as permission-denied and can start again', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="microphone"></audio-pool-analyzer>`);
+      const original = navigator.mediaDevices.getUserMedia;
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+      try {
+        const error = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        expect((await error).detail.code).to.equal('permission-denied');
+        expect(analyzer.state).to.equal('error');
+        expect(analyzer.context).to.equal(null);
+      } finally {
+        navigator.mediaDevices.getUserMedia = original;
+      }
+      await running(analyzer);
+    });
+
+    it('captures a media element that keeps playing', async () => {
+      const url = sineWavUrl(440, 0.25, 10);
+      const container = await fixture<HTMLDivElement>(html`<div>
+        <audio id="player" src=${url} loop></audio>
+        <audio-pool-analyzer source="#player" batch-size="1024"></audio-pool-analyzer>
+      </div>`);
+      const player = container.querySelector('audio') as HTMLAudioElement;
+      const analyzer = container.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+      await player.play();
+      await running(analyzer);
+      // The median of several frames: the captured track starts mid-batch and may stutter.
+      const levels: number[] = [];
+      await nextEvent(
+        analyzer,
+        'analysis-frame',
+        (event) => (event.detail.rms[0] ?? 0) > 0.05 && levels.push(event.detail.rms[0] ?? 0) >= 9,
+      );
+      const median = levels.sort((a, b) => a - b)[4] as number;
+      expect(median).to.be.closeTo(0.25 / Math.SQRT2, 0.02);
+      expect(player.paused).to.equal(false);
+      await analyzer.stop();
+      await running(analyzer);
+      await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[0] ?? 0) > 0.1);
+      player.pause();
+      URL.revokeObjectURL(url);
+    });
+
+    it('reports a source selector that matches nothing, or no media element', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="#nowhere"></audio-pool-analyzer>`);
+      for (const source of ['#nowhere', 'audio-pool-analyzer', '[[bad']) {
+        analyzer.source = source;
+        await analyzer.updateComplete;
+        const error = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        expect((await error).detail.code, source).to.equal('source-not-found');
+        expect(analyzer.state).to.equal('error');
+      }
+    });
+
+    it('takes an OscillatorNode through connectSource()', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer batch-size="1024"></audio-pool-analyzer>`);
+      await running(analyzer);
+      const context = analyzer.context as AudioContext;
+      const oscillator = new OscillatorNode(context, { frequency: 1000 });
+      const gain = new GainNode(context, { gain: 0.2 });
+      oscillator.connect(gain);
+      oscillator.start();
+      analyzer.connectSource(gain);
+      const { detail } = await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[0] ?? 0) > 0.1);
+      expect(detail.rms[0]).to.be.closeTo(0.2 / Math.SQRT2, 0.01);
+      oscillator.stop();
+    });
+
+    it('refuses a node from another context as invalid-source', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+      await running(analyzer);
+      const other = new AudioContext();
+      const error = nextEvent(analyzer, 'analyzer-error');
+      analyzer.connectSource(new OscillatorNode(other));
+      expect((await error).detail.code).to.equal('invalid-source');
+      expect(analyzer.state).to.equal('running');
+      await other.close();
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('reports a worklet URL that 404s and starts once it is fixed', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer worklet-url="/nowhere/worklet.js" source="test-tone"></audio-pool-analyzer>`,
+      );
+      const error = nextEvent(analyzer, 'analyzer-error');
+      await analyzer.start();
+      const { detail } = await error;
+      expect(detail.code).to.equal('worklet-load-failed');
+      expect(detail.message).to.contain('/nowhere/worklet.js');
+      expect(analyzer.state).to.equal('error');
+      analyzer.workletUrl = null;
+      await running(analyzer);
+    });
+
+    it('stops when removed from the document and starts again when re-inserted with autostart', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer autostart source="test-tone"></audio-pool-analyzer>`);
+      await nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
+      const context = analyzer.context as AudioContext;
+      const parent = analyzer.parentElement as HTMLElement;
+      const stopped = nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'stopped');
+      analyzer.remove();
+      await stopped;
+      expect(context.state).to.equal('closed');
+      const restarted = nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
+      parent.append(analyzer);
+      await restarted;
+      expect(analyzer.context).to.not.equal(context);
+      await nextEvent(analyzer, 'analysis-frame');
+    });
+
+    it('survives stop() during start()', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone"></audio-pool-analyzer>`);
+      const starting = analyzer.start();
+      await analyzer.stop();
+      await starting;
+      expect(analyzer.state).to.equal('stopped');
+      expect(analyzer.context).to.equal(null);
+      await running(analyzer);
+    });
+
+    it('follows a context suspended underneath it, and start() resumes it', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone"></audio-pool-analyzer>`);
+      await running(analyzer);
+      const suspended = nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'suspended');
+      await analyzer.context?.suspend();
+      await suspended;
+      await running(analyzer);
+      await nextEvent(analyzer, 'analysis-frame');
+    });
+
+    it('runs two analyzers independently', async () => {
+      const container = await fixture<HTMLDivElement>(html`<div>
+        <audio-pool-analyzer source="test-tone" batch-size="128" pool-size="4"></audio-pool-analyzer>
+        <audio-pool-analyzer source="test-tone" batch-size="512" pool-size="8"></audio-pool-analyzer>
+      </div>`);
+      const [first, second] = [...container.querySelectorAll('audio-pool-analyzer')] as AudioPoolAnalyzer[];
+      if (!first || !second) throw new Error('fixture incomplete');
+      await Promise.all([running(first), running(second)]);
+      expect(first.context).to.not.equal(second.context);
+      const [a, b] = await Promise.all([
+        statsWhere(first, (s) => s.deliveredBatches > 20),
+        statsWhere(second, (s) => s.deliveredBatches > 5),
+      ]);
+      expect([a.detail.batchSize, a.detail.allocations]).to.deep.equal([128, 4]);
+      expect([b.detail.batchSize, b.detail.allocations]).to.deep.equal([512, 8]);
+      await first.stop();
+      await nextEvent(second, 'analysis-frame');
+    });
+
+    it('reports a browser without AudioWorklet as unsupported', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+      const descriptor = Object.getOwnPropertyDescriptor(window, 'AudioWorkletNode') as PropertyDescriptor;
+      Reflect.deleteProperty(window, 'AudioWorkletNode');
+      try {
+        const error = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        expect((await error).detail.code).to.equal('unsupported');
+        expect(analyzer.state).to.equal('error');
+      } finally {
+        Object.defineProperty(window, 'AudioWorkletNode', descriptor);
+      }
+    });
+
+    it('reports an insecure context', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+      const descriptor = Object.getOwnPropertyDescriptor(window, 'isSecureContext') as PropertyDescriptor;
+      Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+      try {
+        const error = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        expect((await error).detail.code).to.equal('insecure-context');
+        expect(analyzer.state).to.equal('error');
+      } finally {
+        Object.defineProperty(window, 'isSecureContext', descriptor);
+      }
+      expect(window.isSecureContext).to.equal(true);
+    });
+  });
+});
