@@ -145,6 +145,18 @@ describe('<audio-pool-analyzer>', () => {
       expect(frames.events[0]?.bubbles && frames.events[0]?.composed).to.equal(true);
     });
 
+    it('captures several channels: a mono tone is up-mixed to each of them', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone" channels="2" batch-size="512"></audio-pool-analyzer>`);
+      await running(analyzer);
+      expect(analyzer.node?.channelCount).to.equal(2);
+      const { detail } = await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[1] ?? 0) > 0.3);
+      expect(detail.channelData).to.have.length(2);
+      expect(detail.rms[0]).to.be.closeTo(TONE_RMS, 0.01);
+      expect(detail.rms[1]).to.be.closeTo(TONE_RMS, 0.01);
+      const stats = await statsWhere(analyzer, (next) => next.channels === 2);
+      expect(stats.detail.bufferBytes).to.equal(64 + 512 * 2 * 4);
+    });
+
     it('reflects the stats as read-only attributes at every stats update', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
         html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
