@@ -19,7 +19,7 @@ async function start(): Promise<void> {
   const node = new AudioWorkletNode(context, PROCESSOR_NAME, { processorOptions: { protocolVersion: PROTOCOL_VERSION, config } });
   new OscillatorNode(context, { frequency: 440 }).connect(new GainNode(context, { gain: 0.5 })).connect(node);
   node.connect(context.destination);
-  session = new CaptureSession(node.port, context.sampleRate, config.poolSize, {
+  session = new CaptureSession(node.port, context.sampleRate, config, {
     frame: ({ rms }) => {
       if (level) level.value = rms[0] ?? 0;
       if (rmsOutput) rmsOutput.value = (rms[0] ?? 0).toFixed(4);

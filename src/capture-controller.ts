@@ -182,7 +182,7 @@ export class CaptureController implements ReactiveController {
     };
     // The node outputs silence; connecting it keeps the browser rendering it.
     node.connect(context.destination);
-    this.session = new CaptureSession(node.port, context.sampleRate, config.poolSize, {
+    this.session = new CaptureSession(node.port, context.sampleRate, config, {
       frame: (frame) => emit(this.host, 'analysis-frame', frame),
       stats: (stats) => this.absorbStats(stats, this.session),
       exhausted: (frame) => emit(this.host, 'pool-exhausted', { frame, time: frame / context.sampleRate }),

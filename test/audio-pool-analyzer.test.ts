@@ -146,7 +146,9 @@ describe('<audio-pool-analyzer>', () => {
     });
 
     it('captures several channels: a mono tone is up-mixed to each of them', async () => {
-      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone" channels="2" batch-size="512"></audio-pool-analyzer>`);
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" channels="2" batch-size="512"></audio-pool-analyzer>`,
+      );
       await running(analyzer);
       expect(analyzer.node?.channelCount).to.equal(2);
       const { detail } = await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[1] ?? 0) > 0.3);

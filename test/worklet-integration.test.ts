@@ -169,7 +169,7 @@ describe('worklet in an OfflineAudioContext', () => {
     const batches = 1000;
     const batchSize = 128;
     const context = new OfflineAudioContext({ numberOfChannels: 1, length: (batches + 1) * batchSize, sampleRate: SAMPLE_RATE });
-    const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 2 }, { returnGroupSize: 1 });
+    const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 2 }, { groupSize: 1 });
     const source = rampSource(context, context.length, false);
     source.connect(recorder.node);
     source.start(0);

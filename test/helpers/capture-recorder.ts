@@ -1,4 +1,4 @@
-import { type AnalysisFrame, CaptureSession, type CaptureSessionOptions } from '../../src/capture-session.js';
+import { type AnalysisFrame, CaptureSession, type ReturnPolicy } from '../../src/capture-session.js';
 import { type CaptureConfig, DEFAULT_CONFIG } from '../../src/config.js';
 import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
 import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
@@ -31,13 +31,13 @@ export class CaptureRecorder {
   static async create(
     context: BaseAudioContext,
     config: Partial<CaptureConfig>,
-    options: CaptureSessionOptions = {},
+    options: Partial<ReturnPolicy> = {},
   ): Promise<CaptureRecorder> {
     await context.audioWorklet.addModule(DEFAULT_WORKLET_URL);
     return new CaptureRecorder(context, config, options);
   }
 
-  private constructor(context: BaseAudioContext, config: Partial<CaptureConfig>, options: CaptureSessionOptions) {
+  private constructor(context: BaseAudioContext, config: Partial<CaptureConfig>, options: Partial<ReturnPolicy>) {
     const full = { ...DEFAULT_CONFIG, ...config };
     this.node = new AudioWorkletNode(context, PROCESSOR_NAME, {
       numberOfInputs: 1,
@@ -51,7 +51,7 @@ export class CaptureRecorder {
     this.session = new CaptureSession(
       this.node.port,
       context.sampleRate,
-      full.poolSize,
+      full,
       {
         frame: (frame) => {
           this.onFrame?.(frame);

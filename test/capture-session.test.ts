@@ -1,0 +1,149 @@
+import { expect } from '@open-wc/testing';
+import { type AnalysisFrame, CaptureSession, defaultReturnPolicy } from '../src/capture-session.js';
+import { batchBufferBytes, writeBatchHeader } from '../src/protocol.js';
+
+const SAMPLE_RATE = 48000;
+
+/** The worklet's end of the port: sends batches, records what comes back. */
+class FakeWorklet {
+  readonly channel = new MessageChannel();
+  readonly received: unknown[] = [];
+  private sequence = 0;
+  private waiter: (() => void) | undefined;
+
+  constructor() {
+    this.channel.port2.onmessage = (event) => {
+      this.received.push(event.data);
+      this.waiter?.();
+    };
+  }
+
+  sendBatch(bufferId: number, frames = 128, pooled = true): void {
+    const buffer = new ArrayBuffer(batchBufferBytes(frames, 1));
+    const view = new Float32Array(buffer);
+    writeBatchHeader(view, bufferId, this.sequence, this.sequence * frames, 0, 1, frames, pooled);
+    view.fill(0.5, 16);
+    this.sequence++;
+    this.channel.port2.postMessage(buffer, [buffer]);
+  }
+
+  /** Resolves once `count` messages have come back. */
+  async receivedAtLeast(count: number): Promise<void> {
+    while (this.received.length < count) await new Promise<void>((resolve) => (this.waiter = resolve));
+  }
+
+  returnedBuffers(): ArrayBuffer[] {
+    return this.received.flatMap((data) => (data instanceof ArrayBuffer ? [data] : Array.isArray(data) ? data : []));
+  }
+}
+
+function session(worklet: FakeWorklet, onFrame: (frame: AnalysisFrame) => void, policy = {}, errors: string[] = []): CaptureSession {
+  return new CaptureSession(
+    worklet.channel.port1,
+    SAMPLE_RATE,
+    { poolSize: 16, batchSize: 128 },
+    { frame: onFrame, error: (code) => errors.push(code) },
+    policy,
+  );
+}
+
+function framesDispatched(target: CaptureSession, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (target.counters.framesDispatched >= count ? resolve() : setTimeout(check, 1));
+    check();
+  });
+}
+
+describe('CaptureSession', () => {
+  it('groups a quarter of the pool per return, held at most a quarter of the pool duration', () => {
+    expect(defaultReturnPolicy(16, 1024, 48000)).to.deep.equal({ groupSize: 4, maxDelayMs: (16 * 1024 * 1000) / 48000 / 4 });
+    expect(defaultReturnPolicy(2, 128, 48000)).to.deep.equal({ groupSize: 1, maxDelayMs: 0 });
+    expect(defaultReturnPolicy(256, 128, 48000).groupSize).to.equal(8);
+  });
+
+  it('decodes a batch into levels and views, and returns its buffer in a group', async () => {
+    const worklet = new FakeWorklet();
+    const frames: AnalysisFrame[] = [];
+    const target = session(worklet, (frame) => frames.push(frame));
+    for (let id = 256; id < 260; id++) worklet.sendBatch(id);
+    await worklet.receivedAtLeast(1);
+    expect(frames.map((frame) => frame.bufferId)).to.deep.equal([256, 257, 258, 259]);
+    expect(frames[0]?.rms[0]).to.equal(0.5);
+    expect(frames[0]?.peak[0]).to.equal(0.5);
+    expect(frames[1]?.time).to.equal(128 / SAMPLE_RATE);
+    expect(Array.isArray(worklet.received[0])).to.equal(true);
+    expect(worklet.returnedBuffers()).to.have.length(4);
+    expect(target.counters).to.deep.include({ buffersReturned: 4, returnMessages: 1, sequenceGaps: 0 });
+    expect(frames[0]?.channelData[0]?.length, 'views are detached once returned').to.equal(0);
+    target.dispose();
+  });
+
+  it('returns an incomplete group after the hold time', async () => {
+    const worklet = new FakeWorklet();
+    const target = session(worklet, () => {}, { groupSize: 4, maxDelayMs: 5 });
+    worklet.sendBatch(256);
+    await worklet.receivedAtLeast(1);
+    expect(worklet.received[0]).to.be.instanceOf(ArrayBuffer);
+    target.dispose();
+  });
+
+  it('holds a retained buffer, reports it as processing, and returns it once on release', async () => {
+    const worklet = new FakeWorklet();
+    let release: (() => void) | undefined;
+    const target = session(worklet, (frame) => (release = frame.retain()), { groupSize: 1 });
+    worklet.sendBatch(300);
+    await worklet.receivedAtLeast(1);
+    expect(worklet.received[0]).to.deep.equal({ type: 'report-processing', bufferIds: [300] });
+    expect(target.retainedCount).to.equal(1);
+    release?.();
+    release?.();
+    await worklet.receivedAtLeast(2);
+    expect(worklet.returnedBuffers()).to.have.length(1);
+    expect(target.retainedCount).to.equal(0);
+    target.dispose();
+  });
+
+  it('never returns allocate-mode buffers, and retain() is a no-op for them and after dispatch', async () => {
+    const worklet = new FakeWorklet();
+    let late: AnalysisFrame | undefined;
+    const target = session(worklet, (frame) => (late = frame), { groupSize: 1 });
+    worklet.sendBatch(0, 128, false);
+    await framesDispatched(target, 1);
+    worklet.sendBatch(256);
+    await worklet.receivedAtLeast(1);
+    late?.retain()();
+    expect(worklet.received).to.have.length(1);
+    expect(target.counters.buffersReturned).to.equal(1);
+    target.dispose();
+  });
+
+  it('counts a buffer a listener transferred away instead of failing the return', async () => {
+    const worklet = new FakeWorklet();
+    const elsewhere = new MessageChannel();
+    const target = session(
+      worklet,
+      (frame) => elsewhere.port1.postMessage(frame.channelData[0]?.buffer, [frame.channelData[0]?.buffer as ArrayBuffer]),
+      {
+        groupSize: 1,
+      },
+    );
+    worklet.sendBatch(256);
+    await framesDispatched(target, 1);
+    expect(target.counters.detachedReturns).to.equal(1);
+    expect(target.counters.buffersReturned).to.equal(0);
+    target.dispose();
+    elsewhere.port1.close();
+  });
+
+  it('refuses malformed messages from the worklet, counting and reporting them', async () => {
+    const worklet = new FakeWorklet();
+    const errors: string[] = [];
+    const target = session(worklet, () => {}, {}, errors);
+    for (const junk of [null, 'x', { type: 'stats' }, new ArrayBuffer(8)]) worklet.channel.port2.postMessage(junk);
+    worklet.sendBatch(256);
+    await framesDispatched(target, 1);
+    expect(target.counters.invalidWorkletMessages).to.equal(4);
+    expect(errors).to.deep.equal(['invalid-message', 'invalid-message', 'invalid-message', 'invalid-message']);
+    target.dispose();
+  });
+});
