@@ -161,6 +161,8 @@ export interface PoolStats {
   buffers: number;
   batchSize: number;
   channels: number;
+  /** The reclaim timeout in force, ms. */
+  timeout: number;
   /** Bytes per pool buffer, header included. */
   bufferBytes: number;
   /** Batches that needed a buffer. */
@@ -206,9 +208,17 @@ export interface PoolStats {
   pendingFrames: number;
   /** Control messages refused as malformed. */
   invalidMessages: number;
+  /** Each pool slot's state, by slot: 0 empty, 1 available, 2 in flight, 3 processing (see SLOT_STATES). */
+  slotStates: Uint8Array;
+  /** For slots in flight or processing, ms since the buffer was sent; else 0. */
+  slotAgesMs: Float32Array;
   /** Exceptions caught inside process() (a bug if ever non-zero). */
   processErrors: number;
 }
+
+/** Names of the values in `PoolStats.slotStates`. */
+export const SLOT_STATES = ['empty', 'available', 'in-flight', 'processing'] as const;
+export type SlotState = (typeof SLOT_STATES)[number];
 
 const STATS_NUMBER_FIELDS = [
   'currentFrame',
@@ -217,6 +227,7 @@ const STATS_NUMBER_FIELDS = [
   'buffers',
   'batchSize',
   'channels',
+  'timeout',
   'bufferBytes',
   'acquisitions',
   'hits',
@@ -400,6 +411,8 @@ export function isPoolStats(value: unknown): value is PoolStats {
   if (value.transport !== 'ping-pong' && value.transport !== 'allocate') return false;
   if (!STATS_NUMBER_FIELDS.every((field) => typeof value[field] === 'number')) return false;
   const invalid = value.invalidReturns;
+  if (!(value.slotStates instanceof Uint8Array) || !(value.slotAgesMs instanceof Float32Array)) return false;
+  if (value.slotStates.length !== value.slotAgesMs.length) return false;
   return isRecord(invalid) && INVALID_RETURN_REASONS.every((reason) => typeof invalid[reason] === 'number');
 }
 

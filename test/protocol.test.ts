@@ -11,19 +11,11 @@ import {
   readBufferId,
   writeBatchHeader,
 } from '../src/protocol.js';
-import { CaptureEngine } from '../worklet/capture-engine.js';
-import { FakePort } from './helpers/fake-port.js';
+import { engineStats } from './helpers/stats.js';
 
 function batchBuffer(frames = 128, channels = 2): { buffer: ArrayBuffer; view: Float32Array } {
   const buffer = new ArrayBuffer(batchBufferBytes(frames, channels));
   return { buffer, view: new Float32Array(buffer) };
-}
-
-function validStats(): unknown {
-  const port = new FakePort();
-  const engine = new CaptureEngine(port, 48000, { protocolVersion: PROTOCOL_VERSION, config: {} });
-  engine.receive({ type: 'request-stats' }, 0);
-  return port.ofType('stats')[0]?.stats;
 }
 
 describe('protocol: batch header', () => {
@@ -113,7 +105,7 @@ describe('protocol: messages from the worklet', () => {
   });
 
   it('accepts each well-formed message', () => {
-    const stats = validStats();
+    const stats = engineStats();
     const valid = [
       { type: 'stats', stats },
       { type: 'stopped', stats },
@@ -125,7 +117,7 @@ describe('protocol: messages from the worklet', () => {
   });
 
   it('refuses malformed ones', () => {
-    const stats = validStats() as Record<string, unknown>;
+    const stats = engineStats();
     const invalid = [
       null,
       new ArrayBuffer(10),
@@ -134,6 +126,7 @@ describe('protocol: messages from the worklet', () => {
       { type: 'stats', stats: { ...stats, hits: 'many' } },
       { type: 'stats', stats: { ...stats, transport: 'carrier-pigeon' } },
       { type: 'stats', stats: { ...stats, invalidReturns: {} } },
+      { type: 'stats', stats: { ...stats, slotStates: [1, 2] } },
       { type: 'error', code: 'oops', message: 'x' },
       { type: 'reclaimed', bufferId: -3, ageMs: 1 },
       { type: 'reclaimed', bufferId: 3, ageMs: Number.NaN },

@@ -179,6 +179,21 @@ describe('TransferableBufferPool', () => {
     expect(pool.allocations).to.equal(8);
   });
 
+  it('writes each slot state and the age of buffers out', () => {
+    const pool = filledPool(3);
+    const sent = pool.acquire(0);
+    const held = pool.acquire(480);
+    pool.markProcessing(pool.idAt(held));
+    const states = new Uint8Array(pool.capacity);
+    const ages = new Float32Array(pool.capacity);
+    pool.writeSlots(states, ages, 4800, 48000);
+    expect(states[sent]).to.equal(BufferState.InFlight);
+    expect(states[held]).to.equal(BufferState.Processing);
+    expect([ages[sent], ages[held]]).to.deep.equal([100, 90]);
+    expect([...states].filter((state) => state === BufferState.Available)).to.have.length(1);
+    expect([...states].filter((state) => state === BufferState.Empty)).to.have.length(pool.capacity - 3);
+  });
+
   it('zeroes counters on reset but keeps buffers and states', () => {
     const pool = filledPool(2);
     pool.acquire(0);

@@ -75,7 +75,7 @@ export class CaptureEngine {
   private errorQuietUntilFrame = 0;
   private suppressedErrors = 0;
 
-  private readonly stats: PoolStats = createStats();
+  private readonly stats: PoolStats = createStats(this.pool.capacity);
   private readonly statsMessage: StatsMessage = { type: 'stats', stats: this.stats };
   private readonly exhaustedMessage: ExhaustedMessage = { type: 'exhausted', frame: 0 };
   private readonly reclaimedMessage: ReclaimedMessage = { type: 'reclaimed', bufferId: 0, ageMs: 0 };
@@ -343,6 +343,7 @@ export class CaptureEngine {
     stats.buffers = pool.buffersAlive;
     stats.batchSize = this.config.batchSize;
     stats.channels = this.config.channels;
+    stats.timeout = this.config.timeout;
     stats.bufferBytes = batchBufferBytes(this.config.batchSize, this.config.channels);
     stats.acquisitions = pool.acquisitions;
     stats.hits = pool.hits;
@@ -372,10 +373,11 @@ export class CaptureEngine {
     stats.pendingFrames = this.fill;
     stats.invalidMessages = this.invalidMessages;
     stats.processErrors = this.processErrors;
+    pool.writeSlots(stats.slotStates, stats.slotAgesMs, nowFrame, this.sampleRate);
   }
 }
 
-function createStats(): PoolStats {
+function createStats(capacity: number): PoolStats {
   const invalidReturns = {} as PoolStats['invalidReturns'];
   for (const reason of INVALID_RETURN_REASONS) invalidReturns[reason] = 0;
   return {
@@ -386,6 +388,7 @@ function createStats(): PoolStats {
     buffers: 0,
     batchSize: 0,
     channels: 0,
+    timeout: 0,
     bufferBytes: 0,
     acquisitions: 0,
     hits: 0,
@@ -413,5 +416,7 @@ function createStats(): PoolStats {
     pendingFrames: 0,
     invalidMessages: 0,
     processErrors: 0,
+    slotStates: new Uint8Array(capacity),
+    slotAgesMs: new Float32Array(capacity),
   };
 }

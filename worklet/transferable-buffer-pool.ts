@@ -236,6 +236,21 @@ export class TransferableBufferPool {
     this.replaceOrRetire(slot);
   }
 
+  /**
+   * Writes each slot's state and, for buffers out, their age in ms into caller-owned arrays
+   * (one entry per slot; Empty slots read 0). Allocation-free.
+   */
+  writeSlots(states: Uint8Array, agesMs: Float32Array, nowFrame: number, sampleRate: number): void {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const state = this.states[slot] as number;
+      states[slot] = state;
+      agesMs[slot] =
+        state === BufferState.InFlight || state === BufferState.Processing
+          ? ((nowFrame - (this.sentAtFrame[slot] as number)) * 1000) / sampleRate
+          : 0;
+    }
+  }
+
   /** Zeroes the counters; the buffers and their states are untouched. */
   resetCounters(): void {
     this.maxInFlight = this.inFlight;

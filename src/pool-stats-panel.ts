@@ -1,0 +1,262 @@
+import { html, LitElement, nothing, type PropertyValues, svg } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
+import type { AnalyzerState, AnalyzerStats } from './events.js';
+import { poolStatsPanelStyles } from './pool-stats-panel.styles.js';
+import { INVALID_RETURN_REASONS, SLOT_STATES, type SlotState } from './protocol.js';
+
+/** Seconds of hit-rate history the sparkline shows. */
+const HISTORY_SECONDS = 60;
+/** A buffer out for this share of the timeout is flagged as stuck. */
+const STUCK_SHARE = 0.5;
+
+const SLOT_LABELS: Record<SlotState, { symbol: string; name: string }> = {
+  empty: { symbol: '', name: 'empty' },
+  available: { symbol: 'A', name: 'available' },
+  'in-flight': { symbol: 'F', name: 'in flight' },
+  processing: { symbol: 'P', name: 'processing' },
+};
+
+const REASON_LABELS: Record<(typeof INVALID_RETURN_REASONS)[number], string> = {
+  notBuffer: 'not a buffer',
+  unknownId: 'unknown id',
+  sizeMismatch: 'wrong size',
+  duplicate: 'duplicate',
+  late: 'late (after reclaim)',
+};
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%`;
+}
+
+/**
+ * Shows an analyzer's buffer pool live: state, hit rate with a 60-second sparkline, one cell
+ * per buffer by state, and every counter. Made for debugging the ping-pong pattern by looking.
+ *
+ * Bind it with `for="analyzer-id"` (resolved in the same root, like `<label for>`) or by setting
+ * `analyzer`; or feed it snapshots through `stats` directly. It renders at most once per stats
+ * update, and not at all while it is off-screen or hidden.
+ *
+ * @summary Live view of an audio-pool-analyzer's buffer pool.
+ *
+ * @csspart panel - The whole panel.
+ * @csspart state - The analyzer's state.
+ * @csspart hit-rate - The hit-rate figure.
+ * @csspart sparkline - The hit-rate history.
+ * @csspart grid - The buffer grid.
+ * @csspart cell - One buffer; also `cell-available`, `cell-in-flight`, `cell-processing`.
+ * @csspart counters - The counters table.
+ *
+ * @cssprop [--pool-stats-panel-background=#ffffff] - Background (dark scheme: #161a22).
+ * @cssprop [--pool-stats-panel-color=#1d2330] - Text colour (dark scheme: #e6e9ef).
+ * @cssprop [--pool-stats-panel-muted-color=#5b6478] - Labels.
+ * @cssprop [--pool-stats-panel-border-color=#d4d8e0] - Borders and rules.
+ * @cssprop [--pool-stats-panel-accent-color=#2456c9] - Hit rate and sparkline.
+ * @cssprop [--pool-stats-panel-available-color=#2e8b57] - Available buffers.
+ * @cssprop [--pool-stats-panel-in-flight-color=#c98a00] - Buffers in flight.
+ * @cssprop [--pool-stats-panel-processing-color=#7b3fc4] - Buffers retained by listeners.
+ * @cssprop [--pool-stats-panel-alarm-color=#c62828] - Errors, drops and stuck buffers.
+ * @cssprop [--pool-stats-panel-font=14px/1.4 system-ui, sans-serif] - Font.
+ */
+export class PoolStatsPanel extends LitElement {
+  static override styles = poolStatsPanelStyles;
+
+  /** Id of the `<audio-pool-analyzer>` to show, in the same root. */
+  @property({ attribute: 'for' })
+  htmlFor: string | null = null;
+
+  /** The analyzer to show; takes precedence over `for`. */
+  @property({ attribute: false })
+  analyzer: AudioPoolAnalyzer | null = null;
+
+  /** One-line version. */
+  @property({ type: Boolean, reflect: true })
+  compact = false;
+
+  /** The snapshot shown; set by the bound analyzer, or directly. */
+  @property({ attribute: false })
+  stats: AnalyzerStats | null = null;
+
+  /** The analyzer state shown. */
+  @property({ attribute: false })
+  state: AnalyzerState = 'idle';
+
+  /** The analyzer the listeners are attached to, if any. */
+  get boundAnalyzer(): AudioPoolAnalyzer | null {
+    return this.bound;
+  }
+
+  @state() private longestStallMs: number | null = null;
+  private history: { at: number; hitRate: number }[] = [];
+  private bound: AudioPoolAnalyzer | null = null;
+  private visible = true;
+  private longTasks: PerformanceObserver | null = null;
+  private visibility: IntersectionObserver | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.observeLongTasks();
+    this.visibility = new IntersectionObserver((entries) => {
+      const wasVisible = this.visible;
+      this.visible = entries.some((entry) => entry.isIntersecting);
+      if (this.visible && !wasVisible) this.requestUpdate();
+    });
+    this.visibility.observe(this);
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => this.rebind(), { once: true });
+    else this.rebind();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unbind();
+    this.longTasks?.disconnect();
+    this.longTasks = null;
+    this.visibility?.disconnect();
+    this.visibility = null;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('htmlFor') || changed.has('analyzer')) this.rebind();
+    if (changed.has('stats') && this.stats) {
+      const now = performance.now();
+      this.history.push({ at: now, hitRate: this.stats.hitRate });
+      while ((this.history[0]?.at ?? now) < now - HISTORY_SECONDS * 1000) this.history.shift();
+    }
+  }
+
+  protected override shouldUpdate(): boolean {
+    return this.visible && !this.hidden;
+  }
+
+  protected override render() {
+    const stats = this.stats;
+    if (this.compact) return this.renderCompact(stats);
+    return html`<section part="panel" aria-label=${`Buffer pool${this.bound?.id ? ` of #${this.bound.id}` : ''}`}>
+      <header>
+        <span part="state" class="state ${this.state}">${this.state}</span>
+        <span class="muted">${stats ? `${stats.transport}, ${stats.poolSize} × ${stats.batchSize} frames × ${stats.channels} ch` : 'no stats yet'}</span>
+      </header>
+      <div class="hit-rate">
+        <span class="muted" id="hit-label">Hit rate</span>
+        <span part="hit-rate" class="figure" aria-labelledby="hit-label">${stats ? percent(stats.hitRate) : '–'}</span>
+        ${this.renderSparkline()}
+      </div>
+      ${stats ? this.renderGrid(stats) : nothing} ${stats ? this.renderCounters(stats) : nothing}
+    </section>`;
+  }
+
+  private renderCompact(stats: AnalyzerStats | null) {
+    const summary = stats
+      ? `hit ${percent(stats.hitRate)} · ${stats.available} available, ${stats.inFlight} in flight, ${stats.processing} processing · ${stats.skippedBatches} dropped`
+      : 'no stats yet';
+    return html`<span part="panel"><span part="state" class="state ${this.state}">${this.state}</span> <span>${summary}</span></span>`;
+  }
+
+  private renderSparkline() {
+    const points = this.history;
+    if (points.length < 2) return nothing;
+    const first = points[0]?.at ?? 0;
+    const low = Math.min(0.9, ...points.map((point) => point.hitRate));
+    const coordinates = points
+      .map(
+        (point) =>
+          `${(((point.at - first) / (HISTORY_SECONDS * 1000)) * 160).toFixed(1)},${(36 - ((point.hitRate - low) / (1 - low || 1)) * 36).toFixed(1)}`,
+      )
+      .join(' ');
+    const lowest = Math.min(...points.map((point) => point.hitRate));
+    return html`<svg part="sparkline" viewBox="0 0 160 36" role="img" aria-label=${`Hit rate over the last ${HISTORY_SECONDS} s: lowest ${percent(lowest)}`}>
+      ${svg`<polyline points=${coordinates}></polyline>`}
+    </svg>`;
+  }
+
+  private renderGrid(stats: AnalyzerStats) {
+    const cells: { slot: number; state: SlotState; ageMs: number }[] = [];
+    stats.slotStates.forEach((code, slot) => {
+      const slotState = SLOT_STATES[code] ?? 'empty';
+      if (slotState !== 'empty') cells.push({ slot, state: slotState, ageMs: stats.slotAgesMs[slot] ?? 0 });
+    });
+    const stuckAfter = stats.timeout * STUCK_SHARE;
+    const label = `${cells.length} buffers: ${stats.available} available, ${stats.inFlight} in flight, ${stats.processing} processing`;
+    return html`<div part="grid" class="grid" role="img" aria-label=${label}>
+        ${cells.map(({ slot, state, ageMs }) => {
+          const stuck = state !== 'available' && ageMs >= stuckAfter;
+          const title = `buffer ${slot}: ${SLOT_LABELS[state].name}${state === 'available' ? '' : `, out for ${Math.round(ageMs)} ms`}${stuck ? ' (stuck?)' : ''}`;
+          return html`<span part="cell cell-${state}" class="cell ${state} ${stuck ? 'stuck' : ''}" title=${title} aria-hidden="true"
+            >${SLOT_LABELS[state].symbol}${stuck ? '!' : ''}</span
+          >`;
+        })}
+      </div>
+      <div class="legend" aria-hidden="true">A available · F in flight · P processing · ! out longer than half the timeout</div>`;
+  }
+
+  private renderCounters(stats: AnalyzerStats) {
+    const rows: [string, string, boolean?][] = [
+      ['Delivered batches', String(stats.deliveredBatches)],
+      ['Dropped batches', String(stats.skippedBatches), stats.skippedBatches > 0],
+      ['Skipped frames', String(stats.skippedFrames), stats.skippedFrames > 0],
+      ['Allocations (after start)', `${stats.allocations} (${stats.allocationsAfterStart})`],
+      ['Reclaims', String(stats.reclaims), stats.reclaims > 0],
+      ...INVALID_RETURN_REASONS.map((reason): [string, string, boolean] => [
+        `Invalid returns: ${REASON_LABELS[reason]}`,
+        String(stats.invalidReturns[reason]),
+        stats.invalidReturns[reason] > 0,
+      ]),
+      ['Turnover avg / max', `${stats.turnoverAvgMs.toFixed(1)} / ${stats.turnoverMaxMs.toFixed(1)} ms`],
+      ['Buffers returned / messages', `${stats.buffersReturned} / ${stats.returnMessages}`],
+      ['Render gaps (browser)', `${stats.renderGaps} (${stats.renderGapFrames} frames)`],
+      [
+        'Longest main-thread stall',
+        this.longestStallMs === null ? 'not measured in this browser' : `${Math.round(this.longestStallMs)} ms`,
+      ],
+    ];
+    return html`<table part="counters">
+      <caption>Counters</caption>
+      <tbody>
+        ${rows.map(([name, value, alarm]) => html`<tr><th scope="row">${name}</th><td class=${alarm ? 'alarm' : ''}>${value}</td></tr>`)}
+      </tbody>
+    </table>`;
+  }
+
+  private rebind(): void {
+    const target = this.analyzer ?? this.resolveFor();
+    if (target === this.bound) return;
+    this.unbind();
+    if (!target) return;
+    this.bound = target;
+    target.addEventListener('pool-stats', this.onStats);
+    target.addEventListener('state-change', this.onStateChange);
+    this.stats = target.stats;
+    this.state = target.state;
+  }
+
+  private resolveFor(): AudioPoolAnalyzer | null {
+    if (!this.htmlFor || !this.isConnected) return null;
+    const found = (this.getRootNode() as Document | ShadowRoot).getElementById(this.htmlFor);
+    return found instanceof AudioPoolAnalyzer ? found : null;
+  }
+
+  private unbind(): void {
+    this.bound?.removeEventListener('pool-stats', this.onStats);
+    this.bound?.removeEventListener('state-change', this.onStateChange);
+    this.bound = null;
+  }
+
+  private readonly onStats = (event: HTMLElementEventMap['pool-stats']): void => {
+    this.stats = event.detail;
+  };
+
+  private readonly onStateChange = (event: HTMLElementEventMap['state-change']): void => {
+    this.state = event.detail.state;
+    if (!this.bound?.isConnected) this.unbind();
+  };
+
+  private observeLongTasks(): void {
+    if (!PerformanceObserver.supportedEntryTypes?.includes('longtask')) return;
+    this.longestStallMs = 0;
+    this.longTasks = new PerformanceObserver((list) => {
+      const longest = Math.max(...list.getEntries().map((entry) => entry.duration));
+      if (longest > (this.longestStallMs ?? 0)) this.longestStallMs = longest;
+    });
+    this.longTasks.observe({ type: 'longtask' });
+  }
+}

@@ -1,0 +1,27 @@
+import type { AnalyzerStats } from '../../src/events.js';
+import { type PoolStats, PROTOCOL_VERSION } from '../../src/protocol.js';
+import { CaptureEngine } from '../../worklet/capture-engine.js';
+import { FakePort } from './fake-port.js';
+
+/** A real stats snapshot from a fresh engine: every field present and valid. */
+export function engineStats(): PoolStats {
+  const port = new FakePort();
+  const engine = new CaptureEngine(port, 48000, { protocolVersion: PROTOCOL_VERSION, config: {} });
+  engine.receive({ type: 'request-stats' }, 0);
+  return port.ofType('stats')[0]?.stats as PoolStats;
+}
+
+/** A complete AnalyzerStats with the given fields changed. */
+export function syntheticStats(overrides: Partial<AnalyzerStats> = {}): AnalyzerStats {
+  return {
+    ...engineStats(),
+    framesDispatched: 0,
+    buffersReturned: 0,
+    returnMessages: 0,
+    detachedReturns: 0,
+    invalidWorkletMessages: 0,
+    sequenceGaps: 0,
+    retained: 0,
+    ...overrides,
+  };
+}
