@@ -1,23 +1,33 @@
 import { defineConfig, type Plugin } from 'vite';
+import { DEMO_AUDIO_FILE, demoAudioWav } from './scripts/demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH, WORKLET_FILE } from './scripts/worklet-bundle.js';
 
 /**
- * Serves the worklet bundle where src/worklet-url.ts points in dev, and emits it beside the demo
- * build's chunks. The library build writes it with scripts/build-worklet.js instead.
+ * Serves what the demo needs but the repository does not hold as files: the worklet bundle where
+ * src/worklet-url.ts points, and the demo's generated audio. Emits both into the demo build (the
+ * worklet beside the chunk holding src/worklet-url.ts, which Vite puts in assets/). The library
+ * build writes the worklet with scripts/build-worklet.js instead.
  */
-function bundledWorklet(): Plugin {
+function generatedFiles(): Plugin {
   return {
-    name: 'bundled-worklet',
+    name: 'generated-files',
     configureServer(server) {
       server.middlewares.use(async (request, response, next) => {
-        if (request.url?.split('?')[0] !== WORKLET_DEV_PATH) return next();
-        response.setHeader('Content-Type', 'text/javascript');
-        response.end(await bundleWorkletCode());
+        const path = request.url?.split('?')[0];
+        if (path === WORKLET_DEV_PATH) {
+          response.setHeader('Content-Type', 'text/javascript');
+          response.end(await bundleWorkletCode());
+        } else if (path === `/demo/${DEMO_AUDIO_FILE}`) {
+          response.setHeader('Content-Type', 'audio/wav');
+          response.end(demoAudioWav());
+        } else {
+          next();
+        }
       });
     },
     async generateBundle() {
-      // Beside the chunk that holds src/worklet-url.ts, which Vite puts in the assets folder.
       this.emitFile({ type: 'asset', fileName: `assets/${WORKLET_FILE}`, source: await bundleWorkletCode() });
+      this.emitFile({ type: 'asset', fileName: `demo/${DEMO_AUDIO_FILE}`, source: demoAudioWav() });
     },
   };
 }
@@ -40,7 +50,7 @@ export default defineConfig(({ command, mode }) => {
     };
   }
   return {
-    plugins: [bundledWorklet()],
+    plugins: [generatedFiles()],
     server: { open: '/demo/' },
     build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: 'demo/index.html' } },
   };

@@ -1,47 +1,104 @@
-import { CaptureSession, DEFAULT_CONFIG, DEFAULT_WORKLET_URL, PROCESSOR_NAME, PROTOCOL_VERSION, type Transport } from '../src/index.js';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 
-const startButton = document.querySelector<HTMLButtonElement>('#start');
-const stopButton = document.querySelector<HTMLButtonElement>('#stop');
-const transportSelect = document.querySelector<HTMLSelectElement>('#transport');
-const level = document.querySelector<HTMLMeterElement>('#level');
-const rmsOutput = document.querySelector<HTMLOutputElement>('#rms');
-const statsView = document.querySelector<HTMLPreElement>('#stats');
-
-let context: AudioContext | null = null;
-let session: CaptureSession | null = null;
-
-async function start(): Promise<void> {
-  if (!startButton || !stopButton || !transportSelect || !statsView) return;
-  startButton.disabled = true;
-  context = new AudioContext();
-  await context.audioWorklet.addModule(DEFAULT_WORKLET_URL);
-  const config = { ...DEFAULT_CONFIG, transport: transportSelect.value as Transport };
-  const node = new AudioWorkletNode(context, PROCESSOR_NAME, { processorOptions: { protocolVersion: PROTOCOL_VERSION, config } });
-  new OscillatorNode(context, { frequency: 440 }).connect(new GainNode(context, { gain: 0.5 })).connect(node);
-  node.connect(context.destination);
-  session = new CaptureSession(node.port, context.sampleRate, config, {
-    frame: ({ rms }) => {
-      if (level) level.value = rms[0] ?? 0;
-      if (rmsOutput) rmsOutput.value = (rms[0] ?? 0).toFixed(4);
-    },
-    stats: (stats) => {
-      statsView.textContent = JSON.stringify(stats, null, 2);
-    },
-  });
-  await context.resume();
-  stopButton.disabled = false;
+function $<T extends Element>(selector: string): T {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`demo: ${selector} is missing`);
+  return found;
 }
 
-async function stop(): Promise<void> {
-  await session?.stop();
-  session?.dispose();
-  await context?.close();
-  session = null;
-  context = null;
-  if (startButton) startButton.disabled = false;
-  if (stopButton) stopButton.disabled = true;
+const analyzer = $<AudioPoolAnalyzer>('#analyzer');
+const controls = $<HTMLFormElement>('#controls');
+const sample = $<HTMLAudioElement>('#sample');
+const canvas = $<HTMLCanvasElement>('#waveform');
+const log = $<HTMLOListElement>('#log');
+const drawing = canvas.getContext('2d');
+
+let framesReceived = 0;
+let waveform = new Float32Array(0);
+let drawScheduled = false;
+
+function note(message: string): void {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${message}`;
+  log.prepend(item);
+  while (log.children.length > 50) log.lastElementChild?.remove();
 }
 
-startButton?.addEventListener('click', () => void start());
-stopButton?.addEventListener('click', () => void stop());
-transportSelect?.addEventListener('change', () => session?.configure({ transport: transportSelect.value as Transport }));
+function drawWaveform(): void {
+  drawScheduled = false;
+  if (!drawing) return;
+  const { width, height } = canvas;
+  drawing.clearRect(0, 0, width, height);
+  drawing.strokeStyle = getComputedStyle(canvas).color;
+  drawing.lineWidth = 1.5;
+  drawing.beginPath();
+  for (let x = 0; x < width; x++) {
+    const sampleValue = waveform[Math.floor((x / width) * waveform.length)] ?? 0;
+    const y = height / 2 - sampleValue * (height / 2) * 0.95;
+    if (x === 0) drawing.moveTo(x, y);
+    else drawing.lineTo(x, y);
+  }
+  drawing.stroke();
+}
+
+analyzer.addEventListener('analysis-frame', ({ detail }) => {
+  framesReceived++;
+  const samples = detail.channelData[0];
+  if (samples) {
+    // The views are only valid during this call: copy what the next animation frame draws.
+    if (waveform.length !== samples.length) waveform = new Float32Array(samples.length);
+    waveform.set(samples);
+  }
+  if (!drawScheduled) {
+    drawScheduled = true;
+    requestAnimationFrame(() => {
+      drawWaveform();
+      $<HTMLOutputElement>('#frames').value = String(framesReceived);
+      $<HTMLMeterElement>('#level').value = detail.rms[0] ?? 0;
+      $<HTMLOutputElement>('#level-value').value = `rms ${(detail.rms[0] ?? 0).toFixed(3)} · peak ${(detail.peak[0] ?? 0).toFixed(3)}`;
+    });
+  }
+});
+
+function showPoolDuration(): void {
+  const sampleRate = analyzer.context?.sampleRate ?? 48000;
+  $<HTMLOutputElement>('#pool-ms').value = `${Math.round((analyzer.poolSize * analyzer.batchSize * 1000) / sampleRate)} ms`;
+}
+showPoolDuration();
+
+analyzer.addEventListener('state-change', ({ detail }) => {
+  $<HTMLOutputElement>('#state').value = detail.state;
+  showPoolDuration();
+  note(`state ${detail.previous} → ${detail.state}`);
+});
+analyzer.addEventListener('pool-exhausted', ({ detail }) => note(`pool exhausted at ${detail.time.toFixed(2)} s: skipping batches`));
+analyzer.addEventListener('buffer-reclaimed', ({ detail }) =>
+  note(`buffer ${detail.bufferId} reclaimed after ${Math.round(detail.ageMs)} ms`),
+);
+analyzer.addEventListener('analyzer-error', ({ detail }) => note(`error ${detail.code}: ${detail.message}`));
+
+controls.addEventListener('change', (event) => {
+  const input = event.target as HTMLInputElement | HTMLSelectElement;
+  analyzer.setAttribute(input.name, input.value);
+  showPoolDuration();
+  if (input.name === 'source') {
+    sample.hidden = input.value !== '#sample';
+    if (input.value === '#sample') void sample.play();
+    else sample.pause();
+  }
+});
+
+$<HTMLButtonElement>('#start').addEventListener('click', () => {
+  if (analyzer.source === '#sample') void sample.play();
+  void analyzer.start();
+});
+$<HTMLButtonElement>('#stop').addEventListener('click', () => void analyzer.stop());
+$<HTMLButtonElement>('#block').addEventListener('click', () => {
+  const ms = Number($<HTMLInputElement>('#block-ms').value);
+  note(`blocking the main thread for ${ms} ms`);
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // Busy-wait on purpose: this is the stall the pool has to ride out.
+  }
+});

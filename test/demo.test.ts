@@ -1,0 +1,63 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { executeServerCommand, setViewport } from '@web/test-runner-commands';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+
+/** Resolves once `condition` holds, checked at each animation frame of the demo. */
+function until(frame: Window, condition: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (condition()) resolve();
+      else if (performance.now() > deadline) reject(new Error(`demo: timed out waiting for ${what}`));
+      else frame.requestAnimationFrame(check);
+    };
+    check();
+  });
+}
+
+describe('demo page', () => {
+  afterEach(() => fixtureCleanup());
+
+  it('starts from the Start button, counts frames, shows the pool and draws the waveform', async () => {
+    // The whole demo on screen: its stats panel skips rendering while off-screen.
+    await setViewport({ width: 1240, height: 1040 });
+    const iframe = await fixture<HTMLIFrameElement>(
+      html`<iframe title="demo" src="/demo/index.html" style="width: 1200px; height: 1000px; border: 0"></iframe>`,
+    );
+    await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+    const demo = iframe.contentWindow as Window;
+    const page = iframe.contentDocument as Document;
+    await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');
+    const analyzer = page.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+    const panel = page.querySelector('pool-stats-panel') as PoolStatsPanel;
+    const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
+
+    (page.querySelector('#start') as HTMLButtonElement).click();
+    await until(demo, () => text('#state') === 'running', 'state running');
+    await until(demo, () => Number(text('#frames')) > 20, 'frames counted');
+    await until(demo, () => panel.shadowRoot?.querySelector('[part="hit-rate"]')?.textContent?.endsWith('%') === true, 'the hit rate');
+    expect(analyzer.getAttribute('state')).to.equal('running');
+    expect(panel.shadowRoot?.querySelectorAll('[part~="cell"]')).to.have.length(16);
+
+    const canvas = page.querySelector('#waveform') as HTMLCanvasElement;
+    const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+    expect(
+      pixels.some((value, index) => index % 4 === 3 && value > 0),
+      'waveform drawn',
+    ).to.equal(true);
+
+    (page.querySelector('#block') as HTMLButtonElement).click();
+    await until(
+      demo,
+      () => text('#log').includes('pool exhausted') || analyzer.dropped > 0 || Number(analyzer.getAttribute('dropped')) > 0,
+      'a drop',
+      20000,
+    );
+
+    const path = await executeServerCommand('save-screenshot', { selector: 'iframe', name: 'demo' });
+    expect(path).to.equal('test-output/demo.png');
+    (page.querySelector('#stop') as HTMLButtonElement).click();
+    await until(demo, () => text('#state') === 'stopped', 'state stopped');
+  });
+});
