@@ -324,8 +324,13 @@ describe('<audio-pool-analyzer>', () => {
         html`<audio-pool-analyzer source="microphone" batch-size="1024"></audio-pool-analyzer>`,
       );
       await running(analyzer);
-      const { detail } = await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.peak[0] ?? 0) > 0.01);
-      expect(detail.channelData[0]?.length).to.equal(1024);
+      let framesInBatch = 0;
+      await nextEvent(analyzer, 'analysis-frame', (event) => {
+        // channelData is only valid during dispatch: read it here, not after the await.
+        framesInBatch = event.detail.channelData[0]?.length ?? 0;
+        return (event.detail.peak[0] ?? 0) > 0.01;
+      });
+      expect(framesInBatch).to.equal(1024);
     });
 
     it('reports a denied microphone as permission-denied and can start again', async () => {
