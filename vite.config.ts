@@ -6,7 +6,7 @@ import { bundleWorkletCode, WORKLET_DEV_PATH, WORKLET_FILE } from './scripts/wor
  * Serves what the demo needs but the repository does not hold as files: the worklet bundle where
  * src/worklet-url.ts points, and the demo's generated audio. Emits both into the demo build (the
  * worklet beside the chunk holding src/worklet-url.ts, which Vite puts in assets/). The library
- * build writes the worklet with scripts/build-worklet.js instead.
+ * build writes the worklet with scripts/build-bundles.js instead.
  */
 function generatedFiles(): Plugin {
   return {
@@ -26,32 +26,15 @@ function generatedFiles(): Plugin {
       });
     },
     async generateBundle() {
-      this.emitFile({ type: 'asset', fileName: `assets/${WORKLET_FILE}`, source: await bundleWorkletCode() });
+      this.emitFile({ type: 'asset', fileName: `assets/${WORKLET_FILE}`, source: await bundleWorkletCode({ forBuild: true }) });
       this.emitFile({ type: 'asset', fileName: `demo/${DEMO_AUDIO_FILE}`, source: demoAudioWav() });
     },
   };
 }
 
-export default defineConfig(({ command, mode }) => {
-  if (command === 'build' && mode !== 'demo') {
-    // The publishable library: ES modules mirroring src/, lit left to the consumer.
-    return {
-      build: {
-        outDir: 'dist',
-        emptyOutDir: true,
-        sourcemap: true,
-        minify: false,
-        lib: { entry: { 'src/index': 'src/index.ts' }, formats: ['es'] },
-        rolldownOptions: {
-          external: [/^lit($|\/)/, /^@lit\//],
-          output: { preserveModules: true, preserveModulesRoot: '.', entryFileNames: '[name].js' },
-        },
-      },
-    };
-  }
-  return {
-    plugins: [generatedFiles()],
-    server: { open: '/demo/' },
-    build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: 'demo/index.html' } },
-  };
+/** The demo: `npm start` serves it, `npm run build` writes it to dist-demo/. The library is built by tsc and esbuild. */
+export default defineConfig({
+  plugins: [generatedFiles()],
+  server: { open: '/demo/' },
+  build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: 'demo/index.html' } },
 });

@@ -1,11 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { DEMO_AUDIO_FILE, demoAudioWav } from './scripts/demo-audio.js';
 import { findChromium } from './scripts/find-browser.js';
-import { bundleWorkletCode, WORKLET_DEV_PATH } from './scripts/worklet-bundle.js';
+import { generatedFiles, installPackedPackage, saveScreenshot } from './scripts/wtr-plugins.js';
 
 const executablePath = await findChromium();
 
@@ -37,25 +34,9 @@ export default {
   nodeResolve: true,
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    {
-      // The worklet as the same single-file bundle that the build ships, and the demo's audio.
-      name: 'generated-files',
-      async serve(context) {
-        if (context.path === WORKLET_DEV_PATH) return { body: await bundleWorkletCode(), type: 'js' };
-        if (context.path === `/demo/${DEMO_AUDIO_FILE}`) return { body: Buffer.from(demoAudioWav()), type: 'audio/wav' };
-      },
-    },
-    {
-      // executeServerCommand('save-screenshot', { selector, path }): a picture for people to look at.
-      name: 'save-screenshot',
-      async executeCommand({ command, payload, session }) {
-        if (command !== 'save-screenshot') return undefined;
-        const path = `test-output/${payload.name}.png`;
-        await mkdir(dirname(path), { recursive: true });
-        await session.browser.getPage(session.id).locator(payload.selector).screenshot({ path });
-        return path;
-      },
-    },
+    generatedFiles(),
+    saveScreenshot(),
+    installPackedPackage(),
   ],
   // Audio runs in real time: one file at a time keeps the two cores for the audio threads.
   concurrency: 1,

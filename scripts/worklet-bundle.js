@@ -15,14 +15,16 @@ export const WORKLET_DEV_PATH = `/src/${WORKLET_FILE}`;
 const COMMON = { entryPoints: [WORKLET_ENTRY], bundle: true, format: 'esm', target: 'es2022', legalComments: 'none', logLevel: 'warning' };
 
 /**
- * The bundle as a string, with an inline source map (for dev servers).
+ * The bundle as a string: for dev servers with an inline source map, for builds minified.
+ * @param {{ forBuild?: boolean }} [options]
  * @returns {Promise<string>}
  */
-export async function bundleWorkletCode() {
-  const result = await build({ ...COMMON, sourcemap: 'inline', write: false, outdir: 'out' });
-  const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
-  if (!output) throw new Error('esbuild produced no worklet bundle');
-  return output.text;
+export async function bundleWorkletCode(options = {}) {
+  const output = options.forBuild ? { minify: true, sourcemap: false } : { sourcemap: 'inline' };
+  const result = await build({ ...COMMON, ...output, write: false, outdir: 'out' });
+  const bundle = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  if (!bundle) throw new Error('esbuild produced no worklet bundle');
+  return bundle.text;
 }
 
 /**

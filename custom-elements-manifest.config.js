@@ -1,0 +1,7 @@
+/** One configuration for `npm run analyze` and the staleness check in `npm test`. */
+export default {
+  globs: ['src/**/*.ts'],
+  exclude: ['src/**/*.styles.ts'],
+  litelement: true,
+  packagejson: true,
+};

@@ -1,0 +1,74 @@
+/** Web Test Runner plugins: generated files, a screenshot command, and the packed-tarball fixture. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
+import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
+
+/** The worklet as the same single-file bundle that the build ships, and the demo's audio. */
+export function generatedFiles() {
+  return {
+    name: 'generated-files',
+    async serve(context) {
+      if (context.path === WORKLET_DEV_PATH) return { body: await bundleWorkletCode(), type: 'js' };
+      if (context.path === `/demo/${DEMO_AUDIO_FILE}`) return { body: Buffer.from(demoAudioWav()), type: 'audio/wav' };
+      return undefined;
+    },
+  };
+}
+
+/** executeServerCommand('save-screenshot', { selector, name }) writes test-output/<name>.png for people to look at. */
+export function saveScreenshot() {
+  return {
+    name: 'save-screenshot',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'save-screenshot') return undefined;
+      const path = `test-output/${payload.name}.png`;
+      await mkdir(dirname(path), { recursive: true });
+      await session.browser.getPage(session.id).locator(payload.selector).screenshot({ path });
+      return path;
+    },
+  };
+}
+
+const PACKAGE_TEST_DIR = 'node_modules/.cache/package-test';
+
+/** A plain page that uses the installed tarball with no bundler and no import map. */
+const PLAIN_PAGE = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>installed package</title></head>
+  <body>
+    <script type="module" src="./node_modules/audio-pool-analyzer/dist/src/standalone.js"></script>
+    <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"></audio-pool-analyzer>
+    <pool-stats-panel for="analyzer"></pool-stats-panel>
+  </body>
+</html>
+`;
+
+/**
+ * executeServerCommand('install-packed-package') builds the library, packs it with `npm pack`,
+ * installs the tarball into a fresh folder served by the test server, and answers with the URL
+ * path of a plain page using it and the list of files in the tarball.
+ */
+export function installPackedPackage() {
+  return {
+    name: 'install-packed-package',
+    async executeCommand({ command }) {
+      if (command !== 'install-packed-package') return undefined;
+      const quiet = { stdio: ['ignore', 'ignore', 'inherit'] };
+      rmSync(PACKAGE_TEST_DIR, { recursive: true, force: true });
+      mkdirSync(PACKAGE_TEST_DIR, { recursive: true });
+      execFileSync('npm', ['run', '-s', 'build'], quiet);
+      const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', PACKAGE_TEST_DIR], { encoding: 'utf8' }));
+      const tarball = readdirSync(PACKAGE_TEST_DIR).find((file) => file.endsWith('.tgz'));
+      writeFileSync(`${PACKAGE_TEST_DIR}/package.json`, JSON.stringify({ name: 'package-test', private: true, type: 'module' }));
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', resolve(PACKAGE_TEST_DIR, tarball)], {
+        ...quiet,
+        cwd: PACKAGE_TEST_DIR,
+      });
+      writeFileSync(`${PACKAGE_TEST_DIR}/index.html`, PLAIN_PAGE);
+      return { page: `/${PACKAGE_TEST_DIR}/index.html`, files: packed[0].files.map((file) => file.path) };
+    },
+  };
+}

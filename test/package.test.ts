@@ -1,0 +1,61 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+
+interface InstalledPackage {
+  page: string;
+  files: string[];
+}
+
+describe('the packed package', function () {
+  // Builds, packs and installs the tarball first.
+  this.timeout(180000);
+  let installed: InstalledPackage;
+
+  before(async () => {
+    installed = (await executeServerCommand('install-packed-package')) as InstalledPackage;
+  });
+
+  afterEach(() => fixtureCleanup());
+
+  it('ships the modules, their types, both bundles and the manifest, and no tests or sources', () => {
+    for (const file of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/audio-pool-analyzer.js',
+      'dist/src/pool-stats-panel.js',
+      'dist/src/audio-pool-capture-processor.js',
+      'dist/src/standalone.js',
+      'custom-elements.json',
+      'README.md',
+      'package.json',
+    ]) {
+      expect(installed.files, file).to.include(file);
+    }
+    expect(installed.files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).to.deep.equal(
+      [],
+    );
+  });
+
+  it('runs from a plain HTML page with no bundler', async () => {
+    const iframe = await fixture<HTMLIFrameElement>(
+      html`<iframe title="installed package" src=${installed.page} style="width: 800px; height: 700px"></iframe>`,
+    );
+    await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+    const page = iframe.contentWindow as Window & typeof globalThis;
+    await page.customElements.whenDefined('pool-stats-panel');
+    const analyzer = page.document.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+    const panel = page.document.querySelector('pool-stats-panel') as PoolStatsPanel;
+    const frames = new Promise<number>((resolve) => {
+      let count = 0;
+      analyzer.addEventListener('analysis-frame', (event) => {
+        if (++count === 10) resolve(event.detail.rms[0] ?? 0);
+      });
+    });
+    await analyzer.start();
+    expect(analyzer.state).to.equal('running');
+    expect(await frames).to.be.closeTo(0.3536, 0.01);
+    expect(panel.boundAnalyzer).to.equal(analyzer);
+  });
+});
