@@ -46,10 +46,23 @@ const PLAIN_PAGE = `<!doctype html>
 </html>
 `;
 
+/** An app that imports the package by name, as a consumer's bundler sees it. */
+const APP_PAGE = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>app built with Vite</title></head>
+  <body>
+    <script type="module">import 'audio-pool-analyzer';</script>
+    <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"></audio-pool-analyzer>
+    <pool-stats-panel for="analyzer"></pool-stats-panel>
+  </body>
+</html>
+`;
+
 /**
  * executeServerCommand('install-packed-package') builds the library, packs it with `npm pack`,
- * installs the tarball into a fresh folder served by the test server, and answers with the URL
- * path of a plain page using it and the list of files in the tarball.
+ * installs the tarball into a fresh folder served by the test server, builds an app that imports
+ * it with Vite, and answers with the URL paths of a plain page and of the built app, and the list
+ * of files in the tarball.
  */
 export function installPackedPackage() {
   return {
@@ -68,7 +81,19 @@ export function installPackedPackage() {
         cwd: PACKAGE_TEST_DIR,
       });
       writeFileSync(`${PACKAGE_TEST_DIR}/index.html`, PLAIN_PAGE);
-      return { page: `/${PACKAGE_TEST_DIR}/index.html`, files: packed[0].files.map((file) => file.path) };
+      mkdirSync(`${PACKAGE_TEST_DIR}/app`);
+      writeFileSync(`${PACKAGE_TEST_DIR}/app/index.html`, APP_PAGE);
+      execFileSync(
+        'npx',
+        ['vite', 'build', `${PACKAGE_TEST_DIR}/app`, '--base', './', '--outDir', '../app-dist', '--logLevel', 'error'],
+        quiet,
+      );
+      return {
+        page: `/${PACKAGE_TEST_DIR}/index.html`,
+        app: `/${PACKAGE_TEST_DIR}/app-dist/index.html`,
+        appFiles: readdirSync(`${PACKAGE_TEST_DIR}/app-dist/assets`),
+        files: packed[0].files.map((file) => file.path),
+      };
     },
   };
 }

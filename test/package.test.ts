@@ -5,7 +5,29 @@ import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
 
 interface InstalledPackage {
   page: string;
+  app: string;
+  appFiles: string[];
   files: string[];
+}
+
+/** Loads a page in an iframe, starts its analyzer, and resolves with the test tone's rms over ten frames. */
+async function runPage(src: string): Promise<{ analyzer: AudioPoolAnalyzer; panel: PoolStatsPanel; rms: number }> {
+  const iframe = await fixture<HTMLIFrameElement>(
+    html`<iframe title="installed package" src=${src} style="width: 800px; height: 700px"></iframe>`,
+  );
+  await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+  const page = iframe.contentWindow as Window & typeof globalThis;
+  await page.customElements.whenDefined('pool-stats-panel');
+  const analyzer = page.document.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+  const panel = page.document.querySelector('pool-stats-panel') as PoolStatsPanel;
+  const rms = new Promise<number>((resolve) => {
+    let count = 0;
+    analyzer.addEventListener('analysis-frame', (event) => {
+      if (++count === 10) resolve(event.detail.rms[0] ?? 0);
+    });
+  });
+  await analyzer.start();
+  return { analyzer, panel, rms: await rms };
 }
 
 describe('the packed package', function () {
@@ -39,23 +61,19 @@ describe('the packed package', function () {
   });
 
   it('runs from a plain HTML page with no bundler', async () => {
-    const iframe = await fixture<HTMLIFrameElement>(
-      html`<iframe title="installed package" src=${installed.page} style="width: 800px; height: 700px"></iframe>`,
-    );
-    await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
-    const page = iframe.contentWindow as Window & typeof globalThis;
-    await page.customElements.whenDefined('pool-stats-panel');
-    const analyzer = page.document.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
-    const panel = page.document.querySelector('pool-stats-panel') as PoolStatsPanel;
-    const frames = new Promise<number>((resolve) => {
-      let count = 0;
-      analyzer.addEventListener('analysis-frame', (event) => {
-        if (++count === 10) resolve(event.detail.rms[0] ?? 0);
-      });
-    });
-    await analyzer.start();
+    const { analyzer, panel, rms } = await runPage(installed.page);
     expect(analyzer.state).to.equal('running');
-    expect(await frames).to.be.closeTo(0.3536, 0.01);
+    expect(rms).to.be.closeTo(0.3536, 0.01);
     expect(panel.boundAnalyzer).to.equal(analyzer);
+  });
+
+  it('runs in an app built with Vite, which copies the worklet file', async () => {
+    expect(
+      installed.appFiles.some((file) => /^audio-pool-capture-processor-.*\.js$/.test(file)),
+      installed.appFiles.join(),
+    ).to.equal(true);
+    const { analyzer, rms } = await runPage(installed.app);
+    expect(analyzer.state).to.equal('running');
+    expect(rms).to.be.closeTo(0.3536, 0.01);
   });
 });
