@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues, svg } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
 import type { AnalyzerState, AnalyzerStats } from './events.js';
 import { poolStatsPanelStyles } from './pool-stats-panel.styles.js';
@@ -44,7 +44,10 @@ function percent(value: number): string {
  * @csspart hit-rate - The hit-rate figure.
  * @csspart sparkline - The hit-rate history.
  * @csspart grid - The buffer grid.
- * @csspart cell - One buffer; also `cell-available`, `cell-in-flight`, `cell-processing`.
+ * @csspart cell - One buffer, whatever its state.
+ * @csspart cell-available - A buffer in the pool.
+ * @csspart cell-in-flight - A buffer posted to the page and not yet back.
+ * @csspart cell-processing - A buffer retained by a listener.
  * @csspart counters - The counters table.
  *
  * @cssprop [--pool-stats-panel-background=#ffffff] - Background (dark scheme: #161a22).
@@ -86,7 +89,8 @@ export class PoolStatsPanel extends LitElement {
     return this.bound;
   }
 
-  @state() private longestStallMs: number | null = null;
+  /** Not reactive: shown at the next stats update, so long tasks cause no renders of their own. */
+  private longestStallMs: number | null = null;
   private history: { at: number; hitRate: number }[] = [];
   private bound: AudioPoolAnalyzer | null = null;
   private visible = true;

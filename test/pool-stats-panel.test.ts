@@ -103,6 +103,21 @@ describe('<pool-stats-panel>', () => {
     expect(panel.shadowRoot?.querySelector('table')).to.equal(null);
   });
 
+  it('renders once for snapshots that arrive together', async () => {
+    const panel = await fixture<PoolStatsPanel>(html`<pool-stats-panel .stats=${syntheticStats()}></pool-stats-panel>`);
+    const instance = panel as unknown as { render(): unknown };
+    const render = instance.render.bind(panel);
+    let renders = 0;
+    instance.render = () => {
+      renders++;
+      return render();
+    };
+    for (const hitRate of [0.9, 0.8, 0.7]) panel.stats = syntheticStats({ hitRate });
+    await panel.updateComplete;
+    expect(renders).to.equal(1);
+    expect(panel.shadowRoot?.querySelector('[part="hit-rate"]')?.textContent).to.equal('70.0%');
+  });
+
   it('does not render while hidden, and catches up when shown', async () => {
     const panel = await fixture<PoolStatsPanel>(
       html`<pool-stats-panel hidden .stats=${syntheticStats({ hitRate: 0.5 })}></pool-stats-panel>`,
