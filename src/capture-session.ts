@@ -76,6 +76,11 @@ export interface ReturnPolicy {
 
 const STOP_TIMEOUT_MS = 2000;
 
+/** Main-thread counters, all zero. */
+export function createSessionCounters(): SessionCounters {
+  return { framesDispatched: 0, buffersReturned: 0, returnMessages: 0, detachedReturns: 0, invalidWorkletMessages: 0, sequenceGaps: 0 };
+}
+
 /**
  * Grouping takes at most a quarter of the pool: a quarter of its buffers (1 to 8), held at most
  * a quarter of the audio the whole pool covers, so three quarters stay for main-thread stalls.
@@ -88,18 +93,12 @@ export function defaultReturnPolicy(poolSize: number, batchSize: number, sampleR
 
 /**
  * The main-thread end of one `audio-pool-capture` processor: decodes batches, hands them to a
- * listener, transfers every pooled buffer back (at once after the listener returns, unless it
- * retained the buffer), and relays stats, reclaims, exhaustion and errors. Owns no AudioContext.
+ * listener, transfers every pooled buffer back once the listener returns (grouped by the
+ * ReturnPolicy) unless it retained the buffer, and relays stats, reclaims, exhaustion and
+ * errors. Owns no AudioContext.
  */
 export class CaptureSession {
-  readonly counters: SessionCounters = {
-    framesDispatched: 0,
-    buffersReturned: 0,
-    returnMessages: 0,
-    detachedReturns: 0,
-    invalidWorkletMessages: 0,
-    sequenceGaps: 0,
-  };
+  readonly counters: SessionCounters = createSessionCounters();
   /** The latest stats snapshot from the worklet, or null before the first. */
   latestStats: PoolStats | null = null;
 

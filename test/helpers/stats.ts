@@ -1,3 +1,4 @@
+import { createSessionCounters } from '../../src/capture-session.js';
 import type { AnalyzerStats } from '../../src/events.js';
 import { type PoolStats, PROTOCOL_VERSION } from '../../src/protocol.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
@@ -15,12 +16,7 @@ export function engineStats(): PoolStats {
 export function syntheticStats(overrides: Partial<AnalyzerStats> = {}): AnalyzerStats {
   return {
     ...engineStats(),
-    framesDispatched: 0,
-    buffersReturned: 0,
-    returnMessages: 0,
-    detachedReturns: 0,
-    invalidWorkletMessages: 0,
-    sequenceGaps: 0,
+    ...createSessionCounters(),
     retained: 0,
     ...overrides,
   };
