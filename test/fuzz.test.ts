@@ -1,0 +1,144 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import type { AnalyzerStats } from '../src/events.js';
+import { batchBufferBytes, writeBatchHeader } from '../src/protocol.js';
+import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
+import { nextEvent } from './helpers/events.js';
+import { randomInt, seededRandom } from './helpers/random.js';
+
+/** Junk of every shape a port can carry, from a seeded generator. */
+function junkMessage(random: () => number, depth = 0): unknown {
+  const pick = randomInt(random, 16);
+  const number = [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 2 ** 53, 1e308, -0, 3.5, 256, 257][randomInt(random, 10)];
+  switch (pick) {
+    case 0:
+      return number;
+    case 1:
+      return ['', 'stop', 'configure', 'return-buffer', 'x'.repeat(randomInt(random, 5000))][randomInt(random, 5)];
+    case 2:
+      return null;
+    case 3:
+      return undefined;
+    case 4:
+      return new ArrayBuffer(randomInt(random, 3) === 0 ? 0 : randomInt(random, 9000));
+    case 5: {
+      // A forged batch header: our magic, a random id, a plausible size.
+      const buffer = new ArrayBuffer(batchBufferBytes(128, 1));
+      writeBatchHeader(new Float32Array(buffer), randomInt(random, 100000), 0, 0, 0, 1, 128, true);
+      return buffer;
+    }
+    case 6:
+      return new Float32Array(randomInt(random, 300));
+    case 7:
+      return depth > 2 ? {} : [junkMessage(random, depth + 1), junkMessage(random, depth + 1)];
+    case 8:
+      return {
+        type: 'configure',
+        config: {
+          [['poolSize', 'batchSize', 'timeout', 'channels', 'transport', 'statsInterval', 'bogus'][randomInt(random, 7)] as string]:
+            depth > 2 ? number : junkMessage(random, depth + 1),
+        },
+      };
+    case 9:
+      return { type: 'return-buffer', buffers: depth > 2 ? number : junkMessage(random, depth + 1) };
+    case 10:
+      return { type: 'report-processing', bufferIds: [number, randomInt(random, 5000)] };
+    case 11:
+      return { type: ['request-stats', 'reset-stats', 'nope', 42][randomInt(random, 4)] };
+    case 12:
+      return { type: 'configure', config: junkMessage(random, depth + 1) };
+    case 13:
+      return depth > 2 ? [] : { nested: { deeper: [junkMessage(random, depth + 1)] } };
+    case 14:
+      return new Map([[1, 2]]);
+    default:
+      return { type: 'return-buffer', buffers: [new ArrayBuffer(randomInt(random, 600))] };
+  }
+}
+
+describe('fuzz', () => {
+  afterEach(() => fixtureCleanup());
+
+  it('survives 10,000 random and malformed messages posted straight at the processor, accounting intact', async () => {
+    const context = new AudioContext({ sampleRate: 48000 });
+    try {
+      const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize: 8, statsInterval: 50 });
+      new OscillatorNode(context).connect(recorder.node);
+      await recorder.framesReached(10);
+      const random = seededRandom(7);
+      for (let i = 0; i < 10000; i++) {
+        const message = junkMessage(random);
+        const transfer = message instanceof ArrayBuffer && randomInt(random, 2) === 0 ? [message] : [];
+        recorder.node.port.postMessage(message, transfer);
+        if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // Valid configurations among the junk may have changed the pool: put it back, then check.
+      recorder.session.configure({ batchSize: 128, poolSize: 8, channels: 1, transport: 'ping-pong', timeout: 1000 });
+      const deliveredBefore = recorder.frames.length;
+      await recorder.framesReached(deliveredBefore + 100);
+      const stats = await recorder.session.requestStats();
+      expect(recorder.processorErrors).to.have.length(0);
+      expect(stats.processErrors).to.equal(0);
+      expect(stats.invalidMessages).to.be.greaterThan(0);
+      expect(accountingHolds(stats)).to.equal(true);
+      expect(stats.buffers).to.equal(8);
+      expect(recorder.errors.every((error) => error.code === 'invalid-message')).to.equal(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps every buffer accounted for through 1,000 random live attribute changes', async () => {
+    const analyzer = await fixture<AudioPoolAnalyzer>(
+      html`<audio-pool-analyzer source="test-tone" batch-size="256" stats-interval="50"></audio-pool-analyzer>`,
+    );
+    const snapshots: AnalyzerStats[] = [];
+    analyzer.addEventListener('pool-stats', (event) => snapshots.push(event.detail));
+    const errors: string[] = [];
+    analyzer.addEventListener('analyzer-error', (event) => errors.push(event.detail.code));
+    await analyzer.start();
+    const random = seededRandom(1000);
+    const values: Record<string, string[]> = {
+      'pool-size': ['2', '4', '16', '64', '256', '1', '300', 'x', ''],
+      'batch-size': ['128', '1000', '1024', '4096', '16384', '100', '99999', '1e3'],
+      timeout: ['10', '100', '1000', '60000', '5', 'never'],
+      channels: ['1', '2', '8', '0', '9', 'stereo'],
+      transport: ['ping-pong', 'allocate', 'carrier-pigeon'],
+    };
+    const names = Object.keys(values);
+    let refused = 0;
+    for (let i = 0; i < 1000; i++) {
+      const name = names[randomInt(random, names.length)] as string;
+      const options = values[name] as string[];
+      const before = errors.length;
+      analyzer.setAttribute(name, options[randomInt(random, options.length)] as string);
+      refused += errors.length - before;
+      if (i % 20 === 0) await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    analyzer.setAttribute('transport', 'ping-pong');
+    analyzer.setAttribute('pool-size', '8');
+    analyzer.setAttribute('batch-size', '256');
+    analyzer.setAttribute('timeout', '1000');
+    const settled = await nextEvent(
+      analyzer,
+      'pool-stats',
+      (event) => event.detail.buffers === 8 && event.detail.batchSize === 256 && event.detail.deliveredBatches > 0,
+    );
+    expect(analyzer.state).to.equal('running');
+    expect(refused).to.be.greaterThan(100);
+    expect(errors.filter((code) => code !== 'invalid-attribute')).to.deep.equal([]);
+    expect(snapshots.length).to.be.greaterThan(10);
+    for (const stats of snapshots) {
+      expect(stats.available + stats.inFlight + stats.processing, JSON.stringify(stats)).to.equal(stats.buffers);
+      expect(stats.processErrors).to.equal(0);
+    }
+    // A change allocates at most two pools (the new buffers, and replacements for those out).
+    expect(settled.detail.allocations).to.be.at.most(2 * 256 * (1000 - refused + 1));
+    expect(settled.detail.available + settled.detail.inFlight + settled.detail.processing).to.equal(8);
+    // Once the changes stop, so do the allocations.
+    const later = await nextEvent(analyzer, 'pool-stats', (event) => event.detail.deliveredBatches >= settled.detail.deliveredBatches + 40);
+    expect(later.detail.allocations).to.equal(settled.detail.allocations);
+    expect(later.detail.hitRate).to.be.greaterThan(0);
+  });
+});
