@@ -1,19 +1,155 @@
 /**
- * The page the benchmark drives: one analyzer configured from the query string
- * (`?transport=allocate&batch-size=128&channels=8&pool-size=16`), with a listener that does
- * what a typical consumer does (reads the levels) and counts what it sees.
+ * The page `npm run bench` drives. `?mode=ping-pong|allocate` runs the element with that
+ * transport; `?mode=clone` runs the bench-only copying worklet through the same CaptureSession.
+ * Query parameters `batch-size` and `channels` configure either. The page measures what only the
+ * main thread can see (delivery latency, main-thread cost, completeness, underruns) and exposes
+ * it as `window.bench`.
  */
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { type AnalysisFrame, CaptureSession } from '../src/capture-session.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { type PoolStats, PROTOCOL_VERSION } from '../src/protocol.js';
 
-const analyzer = document.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
-for (const [name, value] of new URLSearchParams(location.search)) analyzer.setAttribute(name, value);
+interface PlaybackStats {
+  underrunEvents: number;
+  underrunDuration: number;
+}
 
-const seen = { frames: 0, skippedFrames: 0, level: 0 };
-analyzer.addEventListener('analysis-frame', (event) => {
-  seen.frames++;
-  seen.skippedFrames += event.detail.skippedFrames;
-  seen.level = event.detail.rms[0] ?? 0;
-});
+export interface WindowResult {
+  crossOriginIsolated: boolean;
+  seconds: number;
+  batches: number;
+  expectedBatches: number;
+  latencyMs: number[];
+  costMs: number[];
+  underrunEvents: number;
+  underrunMs: number;
+  stats: PoolStats | null;
+  statsAtStart: PoolStats | null;
+}
 
-Object.assign(window, { analyzer, seen });
+const query = new URLSearchParams(location.search);
+const mode = query.get('mode') ?? 'ping-pong';
+const batchSize = Number(query.get('batch-size') ?? 1024);
+const channels = Number(query.get('channels') ?? 1);
+
+let context: AudioContext;
+let port: MessagePort;
+let latestStats: () => PoolStats | null = () => null;
+let requestStats: () => Promise<PoolStats | null> = async () => null;
+
+let windowStart = 0;
+let statsAtStart: PoolStats | null = null;
+let playbackAtStart: PlaybackStats = { underrunEvents: 0, underrunDuration: 0 };
+let firstFrame = -1;
+let lastFrame = -1;
+let batches = 0;
+let latencyMs: number[] = [];
+let costMs: number[] = [];
+
+function onFrame(frame: AnalysisFrame): void {
+  const now = performance.now();
+  const stamp = context.getOutputTimestamp();
+  const batchEnd = (frame.frame + (frame.channelData[0]?.length ?? 0)) / frame.sampleRate;
+  latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
+  if (firstFrame < 0) firstFrame = frame.frame;
+  lastFrame = frame.frame;
+  batches++;
+  // What a typical consumer does with a frame: read its level.
+  if ((frame.rms[0] ?? 0) > 1) throw new Error('impossible level');
+}
+
+/** Times the session's message handler and the returns it posts: the main thread's cost. */
+function instrument(target: MessagePort): void {
+  const handle = target.onmessage;
+  const post = target.postMessage.bind(target) as (message: unknown, transfer?: Transferable[]) => void;
+  target.onmessage = (event) => {
+    const started = performance.now();
+    handle?.call(target, event);
+    costMs.push(performance.now() - started);
+  };
+  target.postMessage = ((message: unknown, transfer?: Transferable[]) => {
+    const started = performance.now();
+    post(message, transfer);
+    const last = costMs.length - 1;
+    if (last >= 0) costMs[last] = (costMs[last] as number) + performance.now() - started;
+  }) as MessagePort['postMessage'];
+}
+
+function playback(): PlaybackStats {
+  const stats = (context as AudioContext & { playbackStats?: PlaybackStats }).playbackStats;
+  return { underrunEvents: stats?.underrunEvents ?? 0, underrunDuration: stats?.underrunDuration ?? 0 };
+}
+
+async function startElement(): Promise<void> {
+  const analyzer = document.createElement('audio-pool-analyzer') as AudioPoolAnalyzer;
+  analyzer.setAttribute('transport', mode);
+  analyzer.setAttribute('batch-size', String(batchSize));
+  analyzer.setAttribute('channels', String(channels));
+  analyzer.setAttribute('source', 'test-tone');
+  analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail));
+  document.body.append(analyzer);
+  await analyzer.start();
+  if (!analyzer.context || !analyzer.node) throw new Error(`analyzer did not start: ${analyzer.state}`);
+  context = analyzer.context;
+  port = analyzer.node.port;
+  latestStats = () => analyzer.stats;
+  requestStats = () =>
+    new Promise((resolve) => {
+      analyzer.addEventListener('pool-stats', (event) => resolve(event.detail), { once: true });
+    });
+}
+
+async function startClone(): Promise<void> {
+  context = new AudioContext({ sampleRate: 48000 });
+  await context.audioWorklet.addModule('/bench/clone-processor.js');
+  const node = new AudioWorkletNode(context, 'bench-clone-capture', {
+    channelCount: channels,
+    channelCountMode: 'explicit',
+    processorOptions: { protocolVersion: PROTOCOL_VERSION, config: { batchSize } },
+  });
+  new OscillatorNode(context, { frequency: 440 }).connect(new GainNode(context, { gain: 0.5 })).connect(node);
+  node.connect(context.destination);
+  port = node.port;
+  new CaptureSession(port, context.sampleRate, { poolSize: DEFAULT_CONFIG.poolSize, batchSize }, { frame: onFrame });
+  await context.resume();
+}
+
+const bench = {
+  mode,
+  async start(): Promise<void> {
+    if (mode === 'clone') await startClone();
+    else await startElement();
+    instrument(port);
+  },
+  /** Starts a measurement window: clears the samples and remembers the counters. */
+  async beginWindow(): Promise<void> {
+    statsAtStart = (await requestStats()) ?? latestStats();
+    playbackAtStart = playback();
+    windowStart = performance.now();
+    firstFrame = -1;
+    lastFrame = -1;
+    batches = 0;
+    latencyMs = [];
+    costMs = [];
+  },
+  async endWindow(): Promise<WindowResult> {
+    const stats = (await requestStats()) ?? latestStats();
+    const now = playback();
+    return {
+      crossOriginIsolated: window.crossOriginIsolated,
+      seconds: (performance.now() - windowStart) / 1000,
+      batches,
+      expectedBatches: firstFrame < 0 ? 0 : (lastFrame - firstFrame) / batchSize + 1,
+      latencyMs,
+      costMs,
+      underrunEvents: now.underrunEvents - playbackAtStart.underrunEvents,
+      underrunMs: (now.underrunDuration - playbackAtStart.underrunDuration) * 1000,
+      stats,
+      statsAtStart,
+    };
+  },
+};
+
+Object.assign(window, { bench });

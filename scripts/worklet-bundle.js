@@ -12,16 +12,17 @@ export const WORKLET_FILE = 'audio-pool-capture-processor.js';
 /** Where the dev and test servers serve it: beside the sources in src/. */
 export const WORKLET_DEV_PATH = `/src/${WORKLET_FILE}`;
 
-const COMMON = { entryPoints: [WORKLET_ENTRY], bundle: true, format: 'esm', target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+const COMMON = { bundle: true, format: 'esm', target: 'es2022', legalComments: 'none', logLevel: 'warning' };
 
 /**
  * The bundle as a string: for dev servers with an inline source map, for builds minified.
- * @param {{ forBuild?: boolean }} [options]
+ * `entry` defaults to the capture processor (the benchmark bundles its own baseline too).
+ * @param {{ forBuild?: boolean, entry?: string }} [options]
  * @returns {Promise<string>}
  */
 export async function bundleWorkletCode(options = {}) {
   const output = options.forBuild ? { minify: true, sourcemap: false } : { sourcemap: 'inline' };
-  const result = await build({ ...COMMON, ...output, write: false, outdir: 'out' });
+  const result = await build({ ...COMMON, ...output, entryPoints: [options.entry ?? WORKLET_ENTRY], write: false, outdir: 'out' });
   const bundle = result.outputFiles.find((file) => file.path.endsWith('.js'));
   if (!bundle) throw new Error('esbuild produced no worklet bundle');
   return bundle.text;
@@ -32,5 +33,5 @@ export async function bundleWorkletCode(options = {}) {
  * @param {string} outfile
  */
 export async function writeWorkletBundle(outfile) {
-  await build({ ...COMMON, sourcemap: 'linked', outfile });
+  await build({ ...COMMON, entryPoints: [WORKLET_ENTRY], sourcemap: 'linked', outfile });
 }

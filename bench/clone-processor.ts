@@ -1,0 +1,43 @@
+/**
+ * Bench-only baseline: posts one preallocated buffer per batch *without* transfer, so the browser
+ * copies it (structured clone) and the worklet keeps its buffer. Same header format as the
+ * capture processor, marked not pooled, so the page's CaptureSession decodes it and returns
+ * nothing. Registered as `bench-clone-capture`.
+ */
+import { batchBufferBytes, HEADER_SLOTS, PROTOCOL_VERSION, writeBatchHeader } from '../src/protocol.js';
+
+class CloneCaptureProcessor extends AudioWorkletProcessor {
+  private readonly batchSize: number;
+  private readonly view: Float32Array;
+  private fill = 0;
+  private batchStart = 0;
+  private sequence = 0;
+
+  constructor(options: { processorOptions?: { protocolVersion?: number; config?: { batchSize?: number } } }) {
+    super();
+    if (options.processorOptions?.protocolVersion !== PROTOCOL_VERSION) throw new Error('protocol mismatch');
+    this.batchSize = options.processorOptions.config?.batchSize ?? 1024;
+    this.view = new Float32Array(batchBufferBytes(this.batchSize, 1) / 4);
+  }
+
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    const quantum = outputs[0]?.[0]?.length ?? 128;
+    const input = inputs[0]?.[0];
+    let offset = 0;
+    while (offset < quantum) {
+      if (this.fill === 0) this.batchStart = currentFrame + offset;
+      const frames = Math.min(quantum - offset, this.batchSize - this.fill);
+      for (let i = 0; i < frames; i++) this.view[HEADER_SLOTS + this.fill + i] = input ? (input[offset + i] as number) : 0;
+      this.fill += frames;
+      offset += frames;
+      if (this.fill === this.batchSize) {
+        writeBatchHeader(this.view, 0, this.sequence++, this.batchStart, 0, 1, this.batchSize, false);
+        this.port.postMessage(this.view.buffer);
+        this.fill = 0;
+      }
+    }
+    return true;
+  }
+}
+
+registerProcessor('bench-clone-capture', CloneCaptureProcessor);
