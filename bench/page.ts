@@ -9,7 +9,8 @@ import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { type AnalysisFrame, CaptureSession } from '../src/capture-session.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import { type PoolStats, PROTOCOL_VERSION } from '../src/protocol.js';
+import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
+import { DEFAULT_WORKLET_URL } from '../src/worklet-url.js';
 
 interface PlaybackStats {
   underrunEvents: number;
@@ -101,25 +102,31 @@ async function startElement(): Promise<void> {
     });
 }
 
-async function startClone(): Promise<void> {
+/** A worklet and a CaptureSession without the element: the clone baseline, or ping-pong with a fixed return group. */
+async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
   context = new AudioContext({ sampleRate: 48000 });
-  await context.audioWorklet.addModule('/bench/clone-processor.js');
-  const node = new AudioWorkletNode(context, 'bench-clone-capture', {
+  await context.audioWorklet.addModule(moduleUrl);
+  const config = { ...DEFAULT_CONFIG, batchSize, channels };
+  const node = new AudioWorkletNode(context, processor, {
     channelCount: channels,
     channelCountMode: 'explicit',
-    processorOptions: { protocolVersion: PROTOCOL_VERSION, config: { batchSize } },
+    processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
   });
   new OscillatorNode(context, { frequency: 440 }).connect(new GainNode(context, { gain: 0.5 })).connect(node);
   node.connect(context.destination);
   port = node.port;
-  new CaptureSession(port, context.sampleRate, { poolSize: DEFAULT_CONFIG.poolSize, batchSize }, { frame: onFrame });
+  const policy = groupSize === undefined ? {} : { groupSize, maxDelayMs: 1000 };
+  const session = new CaptureSession(port, context.sampleRate, config, { frame: onFrame }, policy);
+  latestStats = () => session.latestStats;
+  requestStats = () => session.requestStats();
   await context.resume();
 }
 
 const bench = {
   mode,
   async start(): Promise<void> {
-    if (mode === 'clone') await startClone();
+    if (mode === 'clone') await startSession('/bench/clone-processor.js', 'bench-clone-capture');
+    else if (mode.startsWith('group-')) await startSession(DEFAULT_WORKLET_URL, PROCESSOR_NAME, Number(mode.slice('group-'.length)));
     else await startElement();
     instrument(port);
   },

@@ -53,8 +53,12 @@ function target(met, text) {
   return `- ${met === null ? 'NOT MEASURED' : met ? 'met' : 'NOT MET'}: ${text}`;
 }
 
-/** The Markdown report: a row per run, the ratios, and a line per target. */
-export function formatReport(results) {
+/** The Markdown table alone: a row per run (for partial runs such as `--modes=`). */
+export function formatTable(results) {
+  return `${tableLines(results).join('\n')}\n`;
+}
+
+function tableLines(results) {
   const lines = [
     `# Benchmark, ${results.date}${results.quick ? ' (quick)' : ''}`,
     '',
@@ -68,6 +72,12 @@ export function formatReport(results) {
       `| ${run.mode} | ${run.batchSize} | ${run.channels} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap.perSecond, 0)} | ${number(run.audioHeap.perBatch, 0)} | ${run.audioHeap.gcs} | ${run.backingStoreAllocations ?? 'n/a'} | ${number(run.mainHeap.perSecond, 0)} | ${run.mainHeap.gcs} | ${run.underrunEvents} (${number(run.underrunMs, 1)} ms) | ${number(run.completeness === null ? null : run.completeness * 100, 2)}% | ${run.skippedFrames ?? 'n/a'} | ${number(run.hitRate === null ? null : run.hitRate * 100, 2)}% | ${number(run.latencyMs.p50)} / ${number(run.latencyMs.p99)} / ${number(run.latencyMs.max)} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} |`,
     );
   }
+  return lines;
+}
+
+/** The Markdown report: a row per run, the ratios, and a line per target. */
+export function formatReport(results) {
+  const lines = tableLines(results);
   lines.push('', '## Ratios (audio-thread JS heap growth per batch)', '');
   for (const batchSize of [128, 1024]) {
     const pingPong = find(results, 'normal', 'ping-pong', batchSize);

@@ -9,7 +9,7 @@ import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { findChromium } from '../scripts/find-browser.js';
 import { bundleWorkletCode } from '../scripts/worklet-bundle.js';
-import { formatReport, summarize } from './report.js';
+import { formatReport, formatTable, summarize } from './report.js';
 
 const quick = process.argv.includes('--quick');
 // Long enough for the worklet's hot functions to be optimised at 47 batches/s too.
@@ -17,7 +17,9 @@ const WARMUP_S = quick ? 3 : 10;
 const WINDOW_S = quick ? 5 : 20;
 const GC_WINDOW_S = quick ? 10 : 60;
 const SAMPLE_MS = 250;
-const MODES = ['ping-pong', 'allocate', 'clone'];
+const modesArgument = process.argv.find((argument) => argument.startsWith('--modes='));
+const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ['ping-pong', 'allocate', 'clone'];
+const onlyNormal = process.argv.includes('--no-gc');
 
 const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,7 +157,7 @@ try {
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
     }
   }
-  for (const mode of MODES) {
+  for (const mode of onlyNormal ? [] : MODES) {
     progress(`${mode}, batch 128, 8 channels (4 KiB buffers): ${GC_WINDOW_S} s window for garbage collection`);
     runs.push({ phase: 'gc', ...(await measure({ mode, batchSize: 128, channels: 8, windowSeconds: GC_WINDOW_S })) });
   }
@@ -176,5 +178,5 @@ const results = {
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${quick ? 'quick-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}.json`;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(formatReport(results));
+process.stdout.write(modesArgument || onlyNormal ? formatTable(results) : formatReport(results));
 progress(`results written to ${file} in ${results.durationSeconds.toFixed(0)} s`);
