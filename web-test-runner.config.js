@@ -1,7 +1,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { findChromium } from './scripts/find-browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from './scripts/find-browser.js';
 import { generatedFiles, installPackedPackage, saveScreenshot } from './scripts/wtr-plugins.js';
 
 const executablePath = await findChromium();
@@ -48,17 +48,8 @@ export default {
       product: 'chromium',
       launchOptions: {
         executablePath,
-        args: [
-          '--no-sandbox',
-          '--autoplay-policy=no-user-gesture-required',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--use-fake-device-for-media-stream',
-          '--use-fake-ui-for-media-stream',
-        ],
-        // A running PulseAudio server slows Chromium's audio clock to a crawl; keep it out of reach.
-        env: { ...process.env, PULSE_SERVER: 'unix:/nonexistent/pulse' },
+        args: CHROMIUM_ARGS,
+        env: CHROMIUM_ENV,
       },
     }),
   ],

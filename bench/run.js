@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
-import { findChromium } from '../scripts/find-browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from '../scripts/find-browser.js';
 import { bundleWorkletCode } from '../scripts/worklet-bundle.js';
 import { formatReport, formatTable, summarize } from './report.js';
 
@@ -55,16 +55,8 @@ const origin = `http://localhost:${server.config.server.port}`;
 const executablePath = await findChromium();
 const browser = await chromium.launch({
   executablePath,
-  args: [
-    '--no-sandbox',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--enable-precise-memory-info',
-  ],
-  // A running PulseAudio server slows Chromium's audio clock to a crawl (see the notes).
-  env: { ...process.env, PULSE_SERVER: 'unix:/nonexistent/pulse' },
+  args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
+  env: CHROMIUM_ENV,
 });
 
 /** Heap samples of one isolate; growth adds up increases, and a drop counts as a GC. */

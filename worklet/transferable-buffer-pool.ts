@@ -55,6 +55,8 @@ export class TransferableBufferPool {
   private readonly views: (Float32Array | null)[];
   private readonly freeSlots: Int32Array;
   private freeCount = 0;
+  /** One past the highest slot that ever held a buffer: scans stop there (16 slots for a pool of 16, not 256). */
+  private slotLimit = 0;
   /** Buffers still to retire after a shrink, taken as they come back. */
   private pendingRetire = 0;
 
@@ -217,7 +219,7 @@ export class TransferableBufferPool {
   /** The first out buffer older than `timeoutFrames`, or -1. Scans the table; allocates nothing. */
   nextExpired(nowFrame: number, timeoutFrames: number): number {
     if (this.inFlight + this.processing === 0) return -1;
-    for (let slot = 0; slot < this.capacity; slot++) {
+    for (let slot = 0; slot < this.slotLimit; slot++) {
       const state = this.states[slot];
       if (
         (state === BufferState.InFlight || state === BufferState.Processing) &&
@@ -241,7 +243,7 @@ export class TransferableBufferPool {
    * (one entry per slot; Empty slots read 0). Allocation-free.
    */
   writeSlots(states: Uint8Array, agesMs: Float32Array, nowFrame: number, sampleRate: number): void {
-    for (let slot = 0; slot < this.capacity; slot++) {
+    for (let slot = 0; slot < this.slotLimit; slot++) {
       const state = this.states[slot] as number;
       states[slot] = state;
       agesMs[slot] =
@@ -308,6 +310,7 @@ export class TransferableBufferPool {
     const generation = Math.floor((this.ids[slot] as number) / this.capacity) + 1;
     this.ids[slot] = generation * this.capacity + slot;
     this.allocations++;
+    if (slot >= this.slotLimit) this.slotLimit = slot + 1;
   }
 
   private makeAvailable(slot: number): void {
