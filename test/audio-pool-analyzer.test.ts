@@ -333,6 +333,25 @@ describe('<audio-pool-analyzer>', () => {
       expect(framesInBatch).to.equal(1024);
     });
 
+    it('stops the microphone tracks when it stops', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="microphone"></audio-pool-analyzer>`);
+      const original = navigator.mediaDevices.getUserMedia;
+      const streams: MediaStream[] = [];
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await original.call(navigator.mediaDevices, constraints);
+        streams.push(stream);
+        return stream;
+      };
+      try {
+        await running(analyzer);
+        expect(streams[0]?.getAudioTracks()[0]?.readyState).to.equal('live');
+        await analyzer.stop();
+        expect(streams[0]?.getTracks().every((track) => track.readyState === 'ended')).to.equal(true);
+      } finally {
+        navigator.mediaDevices.getUserMedia = original;
+      }
+    });
+
     it('reports a denied microphone as permission-denied and can start again', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="microphone"></audio-pool-analyzer>`);
       const original = navigator.mediaDevices.getUserMedia;
