@@ -4,11 +4,7 @@
  * never in the tests. See docs/performance.md for what each figure means.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from '../scripts/find-browser.js';
-import { bundleWorkletCode } from '../scripts/worklet-bundle.js';
+import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBenchServer } from './harness.js';
 import { formatReport, formatTable, summarize } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -21,95 +17,8 @@ const modesArgument = process.argv.find((argument) => argument.startsWith('--mod
 const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ['ping-pong', 'allocate', 'clone'];
 const onlyNormal = process.argv.includes('--no-gc');
 
-const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const cloneEntry = fileURLToPath(new URL('./clone-processor.ts', import.meta.url));
-const server = await createServer({
-  configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-  logLevel: 'error',
-  // Cross-origin isolated: performance.now() then resolves 5 µs instead of 100 µs, which the
-  // main-thread cost per batch needs.
-  server: {
-    port: 5370,
-    strictPort: false,
-    open: false,
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-  },
-  plugins: [
-    {
-      name: 'bench-clone-worklet',
-      configureServer(dev) {
-        dev.middlewares.use(async (request, response, next) => {
-          if (request.url?.split('?')[0] !== '/bench/clone-processor.js') return next();
-          response.setHeader('Content-Type', 'text/javascript');
-          response.end(await bundleWorkletCode({ entry: cloneEntry }));
-        });
-      },
-    },
-  ],
-});
-await server.listen();
-const origin = `http://localhost:${server.config.server.port}`;
-
-const executablePath = await findChromium();
-const browser = await chromium.launch({
-  executablePath,
-  args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
-  env: CHROMIUM_ENV,
-});
-
-/** Heap samples of one isolate; growth adds up increases, and a drop counts as a GC. */
-function heapSeries() {
-  const samples = [];
-  return {
-    add: (usedSize) => samples.push(usedSize),
-    result(seconds, batches) {
-      let growth = 0;
-      let gcs = 0;
-      for (let i = 1; i < samples.length; i++) {
-        const delta = samples[i] - samples[i - 1];
-        if (delta >= 0) growth += delta;
-        else gcs++;
-      }
-      return {
-        growthBytes: growth,
-        perSecond: growth / seconds,
-        perBatch: batches > 0 ? growth / batches : null,
-        gcs,
-        samples: samples.length,
-      };
-    },
-  };
-}
-
-/** The worklet's own isolate, reached through the page's DevTools session (recipe in the notes). */
-async function attachToWorklet(cdp) {
-  let sessionId = null;
-  let nextId = 0;
-  const pending = new Map();
-  cdp.on('Target.attachedToTarget', (event) => {
-    if (event.targetInfo.type === 'worklet') sessionId = event.sessionId;
-  });
-  cdp.on('Target.receivedMessageFromTarget', (event) => {
-    const message = JSON.parse(event.message);
-    pending.get(message.id)?.(message.result);
-    pending.delete(message.id);
-  });
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  return {
-    ready: async () => {
-      for (let i = 0; i < 100 && sessionId === null; i++) await sleep(50);
-      if (sessionId === null) throw new Error('the AudioWorklet target never attached');
-    },
-    heapUsed: () =>
-      new Promise((resolve) => {
-        const id = ++nextId;
-        pending.set(id, (result) => resolve(result.usedSize));
-        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
-      }),
-  };
-}
+const { server, origin } = await startBenchServer();
+const browser = await launchBrowser();
 
 async function measure({ mode, batchSize, channels, windowSeconds }) {
   const page = await browser.newPage();
