@@ -2,7 +2,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from './scripts/find-browser.js';
-import { generatedFiles, installPackedPackage, saveScreenshot } from './scripts/wtr-plugins.js';
+import { generatedFiles, installPackedPackage, saveScreenshot, strictCspFixture } from './scripts/wtr-plugins.js';
 
 const executablePath = await findChromium();
 
@@ -37,6 +37,7 @@ export default {
     generatedFiles(),
     saveScreenshot(),
     installPackedPackage(),
+    strictCspFixture(),
   ],
   // Audio runs in real time: one file at a time keeps the two cores for the audio threads.
   concurrency: 1,

@@ -1,6 +1,6 @@
 /** Web Test Runner plugins: generated files, a screenshot command, and the packed-tarball fixture. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
@@ -14,6 +14,21 @@ export function generatedFiles() {
       if (context.path === WORKLET_DEV_PATH) return { body: await bundleWorkletCode(), type: 'js' };
       if (context.path === `/demo/${DEMO_AUDIO_FILE}`) return { body: Buffer.from(demoAudioWav()), type: 'audio/wav' };
       return undefined;
+    },
+  };
+}
+
+/** The policy a strict site sets: no inline script, no eval, no blob: or data: scripts. */
+export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'";
+
+/** Serves test/fixtures/strict-csp.html with that policy. */
+export function strictCspFixture() {
+  return {
+    name: 'strict-csp-fixture',
+    serve(context) {
+      if (context.path !== '/test/fixtures/strict-csp.html') return undefined;
+      context.set('Content-Security-Policy', STRICT_CSP);
+      return { body: readFileSync('test/fixtures/strict-csp.html', 'utf8'), type: 'html' };
     },
   };
 }

@@ -1,0 +1,46 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { nextEvent } from './helpers/events.js';
+
+const DOCS_WITH_EXAMPLES = ['detached-buffers', 'configuration', 'troubleshooting'];
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...args: string[]
+) => (analyzer: AudioPoolAnalyzer) => Promise<void>;
+
+/** The ```js blocks of a doc, as written. */
+async function examples(doc: string): Promise<string[]> {
+  const markdown = await (await fetch(`/docs/${doc}.md`)).text();
+  return [...markdown.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+}
+
+describe('docs examples', () => {
+  afterEach(() => fixtureCleanup());
+
+  for (const doc of DOCS_WITH_EXAMPLES) {
+    it(`runs every example in docs/${doc}.md against a live analyzer without an error`, async () => {
+      const blocks = await examples(doc);
+      expect(blocks.length, `examples in ${doc}.md`).to.be.greaterThan(0);
+      const analyzer = await fixture<AudioPoolAnalyzer>(
+        html`<audio-pool-analyzer source="test-tone" batch-size="256"></audio-pool-analyzer>`,
+      );
+      await analyzer.start();
+      const errors: string[] = [];
+      const onError = (event: ErrorEvent) => errors.push(String(event.error ?? event.message));
+      const onRejection = (event: PromiseRejectionEvent) => errors.push(String(event.reason));
+      window.addEventListener('error', onError);
+      window.addEventListener('unhandledrejection', onRejection);
+      try {
+        for (const code of blocks) await new AsyncFunction('analyzer', code)(analyzer);
+        // Let the listeners the examples added see some frames.
+        let frames = 0;
+        await nextEvent(analyzer, 'analysis-frame', () => ++frames === 10);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        window.removeEventListener('error', onError);
+        window.removeEventListener('unhandledrejection', onRejection);
+      }
+      expect(errors).to.deep.equal([]);
+    });
+  }
+});
