@@ -34,6 +34,8 @@ const query = new URLSearchParams(location.search);
 const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
 const channels = Number(query.get('channels') ?? 1);
+/** `?record=counts` keeps no per-batch samples, so long runs (the soak) measure the element, not this page. */
+const recordSamples = query.get('record') !== 'counts';
 
 let context: AudioContext;
 let port: MessagePort;
@@ -53,7 +55,7 @@ function onFrame(frame: AnalysisFrame): void {
   const now = performance.now();
   const stamp = context.getOutputTimestamp();
   const batchEnd = (frame.frame + (frame.channelData[0]?.length ?? 0)) / frame.sampleRate;
-  latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
+  if (recordSamples) latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
   if (firstFrame < 0) firstFrame = frame.frame;
   lastFrame = frame.frame;
   batches++;
@@ -68,7 +70,7 @@ function instrument(target: MessagePort): void {
   target.onmessage = (event) => {
     const started = performance.now();
     handle?.call(target, event);
-    costMs.push(performance.now() - started);
+    if (recordSamples) costMs.push(performance.now() - started);
   };
   target.postMessage = ((message: unknown, transfer?: Transferable[]) => {
     const started = performance.now();

@@ -37,7 +37,7 @@ try {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const worklet = await attachToWorklet(cdp);
-  await page.goto(`${origin}/bench/index.html?mode=ping-pong&batch-size=1024`);
+  await page.goto(`${origin}/bench/index.html?mode=ping-pong&batch-size=1024&record=counts`);
   await page.evaluate(() => window.bench.start());
   await worklet.ready();
   await page.evaluate(() => window.bench.beginWindow());

@@ -405,6 +405,8 @@ describe('<audio-pool-analyzer>', () => {
         expect((await error).detail.code, source).to.equal('source-not-found');
         expect(analyzer.state).to.equal('error');
       }
+      analyzer.source = 'test-tone';
+      await running(analyzer);
     });
 
     it('takes an OscillatorNode through connectSource()', async () => {

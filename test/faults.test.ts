@@ -1,0 +1,114 @@
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import type { AnalyzerStats } from '../src/events.js';
+import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
+
+function settledStats(analyzer: AudioPoolAnalyzer, accept: (stats: AnalyzerStats) => boolean = () => true) {
+  return nextEvent(analyzer, 'pool-stats', (event) => accept(event.detail)).then((event) => event.detail);
+}
+
+async function running(analyzer: AudioPoolAnalyzer): Promise<void> {
+  await analyzer.start();
+  if (analyzer.state !== 'running') await nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
+}
+
+describe('faults', () => {
+  afterEach(() => fixtureCleanup());
+
+  it('counts every frame through stalls of 100 ms, 500 ms and 2 s, one pool-exhausted per episode, and recovers', async () => {
+    // 16 buffers of 1024 frames hold about 350 ms of audio: the first stall fits, the others do not.
+    const analyzer = await fixture<AudioPoolAnalyzer>(
+      html`<audio-pool-analyzer source="test-tone" pool-size="16" batch-size="1024" timeout="60000" stats-interval="50"></audio-pool-analyzer>`,
+    );
+    await running(analyzer);
+    await nextEvent(analyzer, 'analysis-frame');
+    const sampleRate = analyzer.context?.sampleRate ?? 48000;
+    const poolMs = (16 * 1024 * 1000) / sampleRate;
+    for (const stallMs of [100, 500, 2000]) {
+      const exhausted = collectEvents(analyzer, 'pool-exhausted');
+      const before = await settledStats(analyzer);
+      blockMainThread(stallMs);
+      // Recovery: a run of frames with nothing skipped before them.
+      let clean = 0;
+      await nextEvent(analyzer, 'analysis-frame', (event) => {
+        clean = event.detail.skippedFrames === 0 ? clean + 1 : 0;
+        return clean >= 20;
+      });
+      exhausted.stop();
+      const after = await settledStats(analyzer);
+      expect(after.deliveredFrames + after.skippedFrames + after.pendingFrames, `${stallMs} ms`).to.equal(after.renderedFrames);
+      expect(after.available + after.inFlight + after.processing).to.equal(after.buffers);
+      const skipped = after.skippedFrames - before.skippedFrames;
+      expect(exhausted.events, `${stallMs} ms`).to.have.length(after.exhaustions - before.exhaustions);
+      // Grouped returns may hold a quarter of the pool: a stall under half of it must fit.
+      if (stallMs < poolMs / 2) {
+        expect(skipped, `${stallMs} ms fits in the pool`).to.equal(0);
+      } else if (stallMs > poolMs) {
+        expect(skipped, `${stallMs} ms overflows the pool`).to.be.greaterThan(0);
+        expect(exhausted.events, `${stallMs} ms: one episode`).to.have.length(1);
+      }
+    }
+    expect(analyzer.stats?.allocations).to.equal(16);
+  });
+
+  it('notices its AudioContext closed underneath it, and can start again', async () => {
+    const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone"></audio-pool-analyzer>`);
+    await running(analyzer);
+    const stopped = nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'stopped');
+    await analyzer.context?.close();
+    await stopped;
+    expect(analyzer.context).to.equal(null);
+    await running(analyzer);
+    await nextEvent(analyzer, 'analysis-frame');
+  });
+
+  it('lets two analyzers share one source stream', async () => {
+    const container = await fixture<HTMLDivElement>(html`<div>
+      <audio-pool-analyzer batch-size="512"></audio-pool-analyzer>
+      <audio-pool-analyzer batch-size="1024"></audio-pool-analyzer>
+    </div>`);
+    const [first, second] = [...container.querySelectorAll('audio-pool-analyzer')] as AudioPoolAnalyzer[];
+    if (!first || !second) throw new Error('fixture incomplete');
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    try {
+      first.connectSource(stream);
+      second.connectSource(stream);
+      await Promise.all([running(first), running(second)]);
+      const signal = (analyzer: AudioPoolAnalyzer) => nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.peak[0] ?? 0) > 0.01);
+      await Promise.all([signal(first), signal(second)]);
+      await first.stop();
+      expect(stream.getAudioTracks()[0]?.readyState, "a stream the page passed in is the page's to stop").to.equal('live');
+      await signal(second);
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
+  it('reports a worklet URL that is not JavaScript, and starts once it is fixed', async () => {
+    const analyzer = await fixture<AudioPoolAnalyzer>(
+      html`<audio-pool-analyzer worklet-url="/docs/architecture.md" source="test-tone"></audio-pool-analyzer>`,
+    );
+    const error = nextEvent(analyzer, 'analyzer-error');
+    await analyzer.start();
+    expect((await error).detail.code).to.equal('worklet-load-failed');
+    expect(analyzer.state).to.equal('error');
+    analyzer.removeAttribute('worklet-url');
+    await running(analyzer);
+  });
+
+  it('discards bad returns posted at its node by reason, and keeps delivering', async () => {
+    const analyzer = await fixture<AudioPoolAnalyzer>(
+      html`<audio-pool-analyzer source="test-tone" batch-size="256" stats-interval="50"></audio-pool-analyzer>`,
+    );
+    await running(analyzer);
+    await nextEvent(analyzer, 'analysis-frame');
+    const port = analyzer.node?.port as MessagePort;
+    const foreign = new ArrayBuffer(analyzer.stats?.bufferBytes ?? 1088);
+    port.postMessage([foreign, new ArrayBuffer(12), 'not a buffer', 42], [foreign]);
+    const stats = await settledStats(analyzer, (next) => next.invalidReturns.notBuffer >= 2);
+    expect(stats.invalidReturns).to.deep.include({ notBuffer: 2, unknownId: 1, sizeMismatch: 1 });
+    const delivered = stats.deliveredBatches;
+    await settledStats(analyzer, (next) => next.deliveredBatches > delivered + 10);
+  });
+});
