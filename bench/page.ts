@@ -24,6 +24,7 @@ export interface WindowResult {
   expectedBatches: number;
   latencyMs: number[];
   costMs: number[];
+  resumeMs: number[];
   underrunEvents: number;
   underrunMs: number;
   stats: PoolStats | null;
@@ -34,6 +35,7 @@ const query = new URLSearchParams(location.search);
 const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
 const channels = Number(query.get('channels') ?? 1);
+const poolSize = Number(query.get('pool-size') ?? DEFAULT_CONFIG.poolSize);
 /** `?record=counts` keeps no per-batch samples, so long runs (the soak) measure the element, not this page. */
 const recordSamples = query.get('record') !== 'counts';
 
@@ -50,12 +52,19 @@ let lastFrame = -1;
 let batches = 0;
 let latencyMs: number[] = [];
 let costMs: number[] = [];
+/** When the last stall ended, and how long after each the first fresh batch (the one reporting skips) arrived. */
+let stallEndedAt = -1;
+let resumeMs: number[] = [];
 
 function onFrame(frame: AnalysisFrame): void {
   const now = performance.now();
   const stamp = context.getOutputTimestamp();
   const batchEnd = (frame.frame + (frame.channelData[0]?.length ?? 0)) / frame.sampleRate;
   if (recordSamples) latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
+  if (stallEndedAt >= 0 && frame.skippedFrames > 0) {
+    resumeMs.push(now - stallEndedAt);
+    stallEndedAt = -1;
+  }
   if (firstFrame < 0) firstFrame = frame.frame;
   lastFrame = frame.frame;
   batches++;
@@ -90,6 +99,7 @@ async function startElement(): Promise<void> {
   analyzer.setAttribute('transport', mode);
   analyzer.setAttribute('batch-size', String(batchSize));
   analyzer.setAttribute('channels', String(channels));
+  analyzer.setAttribute('pool-size', String(poolSize));
   analyzer.setAttribute('source', 'test-tone');
   analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail));
   document.body.append(analyzer);
@@ -108,7 +118,7 @@ async function startElement(): Promise<void> {
 async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
   context = new AudioContext({ sampleRate: 48000 });
   await context.audioWorklet.addModule(moduleUrl);
-  const config = { ...DEFAULT_CONFIG, batchSize, channels };
+  const config = { ...DEFAULT_CONFIG, batchSize, channels, poolSize };
   const node = new AudioWorkletNode(context, processor, {
     channelCount: channels,
     channelCountMode: 'explicit',
@@ -142,6 +152,15 @@ const bench = {
     batches = 0;
     latencyMs = [];
     costMs = [];
+    resumeMs = [];
+  },
+  /** Blocks the main thread, as a long task in the page would. */
+  stall(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // Busy-wait on purpose.
+    }
+    stallEndedAt = performance.now();
   },
   async endWindow(): Promise<WindowResult> {
     const stats = (await requestStats()) ?? latestStats();
@@ -153,6 +172,7 @@ const bench = {
       expectedBatches: firstFrame < 0 ? 0 : (lastFrame - firstFrame) / batchSize + 1,
       latencyMs,
       costMs,
+      resumeMs,
       underrunEvents: now.underrunEvents - playbackAtStart.underrunEvents,
       underrunMs: (now.underrunDuration - playbackAtStart.underrunDuration) * 1000,
       stats,

@@ -20,6 +20,14 @@ export function summarize(run) {
     mode: run.mode,
     batchSize: run.batchSize,
     channels: run.channels,
+    poolSize: run.poolSize,
+    stallMs: run.stallMs,
+    exhaustions: delta('exhaustions'),
+    reclaims: delta('reclaims'),
+    accountingExact: after ? after.deliveredFrames + after.skippedFrames + after.pendingFrames === after.renderedFrames : null,
+    poolBytes: after ? after.buffers * after.bufferBytes : null,
+    sampleRate: after?.sampleRate ?? null,
+    resumeMs: { p50: percentile(window.resumeMs, 0.5), max: percentile(window.resumeMs, 1) },
     seconds: window.seconds,
     batches: window.batches,
     audioHeap: run.audioHeap,
@@ -55,7 +63,39 @@ function target(met, text) {
 
 /** The Markdown table alone: a row per run (for partial runs such as `--modes=`). */
 export function formatTable(results) {
-  return `${tableLines(results).join('\n')}\n`;
+  return `${[...tableLines(results), ...stressLines(results)].join('\n')}\n`;
+}
+
+function stressLines(results) {
+  const stalls = results.runs.filter((run) => run.phase === 'stall');
+  const sweep = results.runs.filter((run) => run.phase === 'sweep');
+  if (stalls.length === 0 && sweep.length === 0) return [];
+  const lines = [
+    '',
+    '## Main-thread stalls (batch 1024, pool 16, a stall every 3 s for 9 s)',
+    '',
+    '| transport | stall ms | skipped frames | exhaustion episodes | reclaims | accounting exact | first fresh batch after a stall, p50 / max ms | hit rate |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const run of stalls) {
+    lines.push(
+      `| ${run.mode} | ${run.stallMs} | ${run.skippedFrames ?? 'n/a'} | ${run.exhaustions ?? 'n/a'} | ${run.reclaims ?? 'n/a'} | ${run.accountingExact ? 'yes' : 'NO'} | ${number(run.resumeMs.p50)} / ${number(run.resumeMs.max)} | ${number(run.hitRate === null ? null : run.hitRate * 100, 2)}% |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Pool-size sweep (ping-pong, batch 1024, a 300 ms stall every 3 s for 9 s)',
+    '',
+    '| pool | audio it holds, ms | pool memory, KiB | hit rate | skipped frames | exhaustion episodes |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const run of sweep) {
+    const holdsMs = run.poolSize && run.sampleRate ? (run.poolSize * run.batchSize * 1000) / run.sampleRate : null;
+    lines.push(
+      `| ${run.poolSize} | ${number(holdsMs, 0)} | ${number(run.poolBytes === null ? null : run.poolBytes / 1024, 1)} | ${number(run.hitRate === null ? null : run.hitRate * 100, 2)}% | ${run.skippedFrames ?? 'n/a'} | ${run.exhaustions ?? 'n/a'} |`,
+    );
+  }
+  return lines;
 }
 
 function tableLines(results) {
@@ -67,7 +107,7 @@ function tableLines(results) {
     '| transport | batch | ch | window s | batches | audio heap B/s | audio heap B/batch | audio GCs | buffers allocated | main heap B/s | main GCs | underruns | complete | skipped frames | hit rate | latency p50/p99/max ms | main cost p50/p99 ms |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const run of results.runs) {
+  for (const run of results.runs.filter((each) => each.phase === 'normal' || each.phase === 'gc')) {
     lines.push(
       `| ${run.mode} | ${run.batchSize} | ${run.channels} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap.perSecond, 0)} | ${number(run.audioHeap.perBatch, 0)} | ${run.audioHeap.gcs} | ${run.backingStoreAllocations ?? 'n/a'} | ${number(run.mainHeap.perSecond, 0)} | ${run.mainHeap.gcs} | ${run.underrunEvents} (${number(run.underrunMs, 1)} ms) | ${number(run.completeness === null ? null : run.completeness * 100, 2)}% | ${run.skippedFrames ?? 'n/a'} | ${number(run.hitRate === null ? null : run.hitRate * 100, 2)}% | ${number(run.latencyMs.p50)} / ${number(run.latencyMs.p99)} / ${number(run.latencyMs.max)} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} |`,
     );
@@ -145,5 +185,5 @@ export function formatReport(results) {
       `main-thread cost per batch p50 ≤ 0.05 ms (${normal.map((run) => number(run.costMs.p50, 3)).join(', ')} ms)`,
     ),
   );
-  return `${lines.join('\n')}\n`;
+  return `${[...lines, ...stressLines(results)].join('\n')}\n`;
 }
