@@ -11,6 +11,8 @@ import { formatReport, formatTable, summarize } from './report.js';
 const quick = process.argv.includes('--quick');
 // Long enough for the worklet's hot functions to be optimised at 47 batches/s too.
 const WARMUP_S = quick ? 3 : 8;
+// Stall runs measure skips and recovery, not heap per batch: a short warm-up will do.
+const STRESS_WARMUP_S = 3;
 const WINDOW_S = quick ? 5 : 20;
 const GC_WINDOW_S = quick ? 10 : 60;
 const SAMPLE_MS = 250;
@@ -23,14 +25,23 @@ const partial = Boolean(modesArgument) || onlyNormal || stressOnly;
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();
 
-async function measure({ mode, batchSize, channels, windowSeconds, poolSize = 16, stallMs = 0, stallEveryS = 3 }) {
+async function measure({
+  mode,
+  batchSize,
+  channels,
+  windowSeconds,
+  poolSize = 16,
+  stallMs = 0,
+  stallEveryS = 3,
+  warmupSeconds = WARMUP_S,
+}) {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const worklet = await attachToWorklet(cdp);
   await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}`);
   await page.evaluate(() => window.bench.start());
   await worklet.ready();
-  await sleep(WARMUP_S * 1000);
+  await sleep(warmupSeconds * 1000);
   const audioHeap = heapSeries();
   const mainHeap = heapSeries();
   await page.evaluate(() => window.bench.beginWindow());
@@ -77,7 +88,10 @@ try {
     for (const stallMs of [100, 300, 1000]) {
       for (const mode of ['ping-pong', 'allocate']) {
         progress(`${mode}, batch 1024, pool 16: a ${stallMs} ms main-thread stall every 3 s`);
-        runs.push({ phase: 'stall', ...(await measure({ mode, batchSize: 1024, channels: 1, windowSeconds: 9, stallMs })) });
+        runs.push({
+          phase: 'stall',
+          ...(await measure({ mode, batchSize: 1024, channels: 1, windowSeconds: 9, stallMs, warmupSeconds: STRESS_WARMUP_S })),
+        });
       }
     }
     for (const poolSize of [2, 4, 8, 16, 32, 64]) {
