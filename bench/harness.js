@@ -21,6 +21,9 @@ export async function startBenchServer() {
       port: 5370,
       strictPort: false,
       open: false,
+      // A file saved mid-run must not reload the page being measured.
+      hmr: false,
+      watch: null,
       headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
     },
     plugins: [

@@ -209,7 +209,8 @@ export class AudioPoolAnalyzer extends LitElement {
       if (changed.has(name)) Object.assign(changes, { [name]: this.config[name] });
     }
     if (Object.keys(changes).length > 0) this.capture.configure(changes);
-    if (changed.has('source')) this.capture.sourceAttributeChanged();
+    // Not on the first update (old value undefined): a connectSource() made before it must stand.
+    if (changed.has('source') && changed.get('source') !== undefined) this.capture.sourceAttributeChanged();
     this.reflectStats();
   }
 

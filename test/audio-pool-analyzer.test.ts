@@ -425,6 +425,20 @@ describe('<audio-pool-analyzer>', () => {
       oscillator.stop();
     });
 
+    it('keeps a stream connected before the element was first rendered', async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const analyzer = document.createElement('audio-pool-analyzer');
+      analyzer.connectSource(stream);
+      document.body.append(analyzer);
+      try {
+        await running(analyzer);
+        await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.peak[0] ?? 0) > 0.01);
+      } finally {
+        analyzer.remove();
+        for (const track of stream.getTracks()) track.stop();
+      }
+    });
+
     it('refuses a node from another context as invalid-source', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
       await running(analyzer);
