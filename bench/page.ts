@@ -129,8 +129,11 @@ async function startSession(moduleUrl: string, processor: string, groupSize?: nu
   port = node.port;
   const policy = groupSize === undefined ? {} : { groupSize, maxDelayMs: 1000 };
   const session = new CaptureSession(port, context.sampleRate, config, { frame: onFrame }, policy);
-  latestStats = () => session.latestStats;
-  requestStats = () => session.requestStats();
+  // Only the capture processor answers request-stats; the clone baseline keeps no stats.
+  if (processor === PROCESSOR_NAME) {
+    latestStats = () => session.latestStats;
+    requestStats = () => session.requestStats();
+  }
   await context.resume();
 }
 
