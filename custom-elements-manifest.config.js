@@ -3,5 +3,6 @@ export default {
   globs: ['src/**/*.ts'],
   exclude: ['src/**/*.styles.ts'],
   litelement: true,
-  packagejson: true,
+  // package.json names the manifest itself; the analyzer would rewrite it to wherever it writes.
+  packagejson: false,
 };

@@ -60,6 +60,15 @@ describe('the packed package', function () {
     );
   });
 
+  it('points customElements in its package.json at the manifest it ships', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    const manifest = (await (await fetch(`${root}package.json`)).json()) as { customElements: string };
+    expect(installed.files).to.include(manifest.customElements);
+    const response = await fetch(`${root}${manifest.customElements}`);
+    expect(response.ok).to.equal(true);
+    expect(((await response.json()) as { modules: unknown[] }).modules.length).to.be.greaterThan(0);
+  });
+
   it('runs from a plain HTML page with no bundler', async () => {
     const { analyzer, panel, rms } = await runPage(installed.page);
     expect(analyzer.state).to.equal('running');
