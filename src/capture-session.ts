@@ -132,11 +132,6 @@ export class CaptureSession {
     this.port.onmessage = (event: MessageEvent) => this.receive(event.data);
   }
 
-  /** The return grouping in force. */
-  get returnPolicy(): Readonly<ReturnPolicy> {
-    return this.policy;
-  }
-
   /** Buffers a listener retained and has not released yet. */
   get retainedCount(): number {
     return this.retained.size;

@@ -3,22 +3,11 @@ import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../src/audio-sources.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import type { AnalyzerStats } from '../src/events.js';
+import { running, statsWhere } from './helpers/analyzer.js';
 import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
 import { sineWavUrl } from './helpers/signals.js';
 
 const TONE_RMS = TEST_TONE.amplitude / Math.SQRT2;
-
-async function running(analyzer: AudioPoolAnalyzer): Promise<void> {
-  const started =
-    analyzer.state === 'running' ? Promise.resolve() : nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
-  await analyzer.start();
-  await started;
-}
-
-function statsWhere(analyzer: AudioPoolAnalyzer, accept: (stats: AnalyzerStats) => boolean) {
-  return nextEvent(analyzer, 'pool-stats', (event) => accept(event.detail));
-}
 
 describe('<audio-pool-analyzer>', () => {
   afterEach(() => fixtureCleanup());

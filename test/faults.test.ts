@@ -1,17 +1,8 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
-import type { AnalyzerStats } from '../src/events.js';
+import { running, statsWhere } from './helpers/analyzer.js';
 import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
-
-function settledStats(analyzer: AudioPoolAnalyzer, accept: (stats: AnalyzerStats) => boolean = () => true) {
-  return nextEvent(analyzer, 'pool-stats', (event) => accept(event.detail)).then((event) => event.detail);
-}
-
-async function running(analyzer: AudioPoolAnalyzer): Promise<void> {
-  await analyzer.start();
-  if (analyzer.state !== 'running') await nextEvent(analyzer, 'state-change', (event) => event.detail.state === 'running');
-}
 
 describe('faults', () => {
   afterEach(() => fixtureCleanup());
@@ -27,7 +18,7 @@ describe('faults', () => {
     const poolMs = (16 * 1024 * 1000) / sampleRate;
     for (const stallMs of [100, 500, 2000]) {
       const exhausted = collectEvents(analyzer, 'pool-exhausted');
-      const before = await settledStats(analyzer);
+      const before = (await statsWhere(analyzer)).detail;
       blockMainThread(stallMs);
       // Recovery: a run of frames with nothing skipped before them.
       let clean = 0;
@@ -36,7 +27,7 @@ describe('faults', () => {
         return clean >= 20;
       });
       exhausted.stop();
-      const after = await settledStats(analyzer);
+      const after = (await statsWhere(analyzer)).detail;
       expect(after.deliveredFrames + after.skippedFrames + after.pendingFrames, `${stallMs} ms`).to.equal(after.renderedFrames);
       expect(after.available + after.inFlight + after.processing).to.equal(after.buffers);
       const skipped = after.skippedFrames - before.skippedFrames;
@@ -106,9 +97,9 @@ describe('faults', () => {
     const port = analyzer.node?.port as MessagePort;
     const foreign = new ArrayBuffer(analyzer.stats?.bufferBytes ?? 1088);
     port.postMessage([foreign, new ArrayBuffer(12), 'not a buffer', 42], [foreign]);
-    const stats = await settledStats(analyzer, (next) => next.invalidReturns.notBuffer >= 2);
+    const { detail: stats } = await statsWhere(analyzer, (next) => next.invalidReturns.notBuffer >= 2);
     expect(stats.invalidReturns).to.deep.include({ notBuffer: 2, unknownId: 1, sizeMismatch: 1 });
     const delivered = stats.deliveredBatches;
-    await settledStats(analyzer, (next) => next.deliveredBatches > delivered + 10);
+    await statsWhere(analyzer, (next) => next.deliveredBatches > delivered + 10);
   });
 });

@@ -99,10 +99,6 @@ export class CaptureEngine {
     this.applyPendingConfig();
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /**
    * Consumes one render quantum of the first input (`undefined` or fewer channels than
    * configured: the missing channels are silence). Returns false once stopped, which lets the
