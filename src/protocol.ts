@@ -12,7 +12,7 @@
 import { type CaptureConfig, checkPartialConfig, sampleBytes } from './config.js';
 
 /** Bumped when the header layout or a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The name the processor is registered under. */
 export const PROCESSOR_NAME = 'audio-pool-capture';
@@ -322,6 +322,11 @@ export interface BatchMessage {
 export interface StatsMessage {
   type: 'stats';
   stats: PoolStats;
+  /**
+   * True when it answers a `request-stats`, false when periodic. Requests are answered in order,
+   * so each answer settles the oldest request, and reflects every message sent before it.
+   */
+  requested: boolean;
 }
 
 export const WORKLET_ERROR_CODES = ['invalid-message', 'invalid-config', 'protocol-mismatch', 'processor-error'] as const;
@@ -426,9 +431,12 @@ export function parseFromWorkletMessage(data: unknown): Parsed<FromWorkletMessag
   if (!isRecord(data)) return { ok: false, reason: `expected a message object, got ${describeType(data)}` };
   switch (data.type) {
     case 'stats':
+      if (!isPoolStats(data.stats)) return { ok: false, reason: 'stats: malformed stats' };
+      if (typeof data.requested !== 'boolean') return { ok: false, reason: 'stats: requested must be a boolean' };
+      return { ok: true, message: { type: 'stats', stats: data.stats, requested: data.requested } };
     case 'stopped':
-      if (!isPoolStats(data.stats)) return { ok: false, reason: `${data.type}: malformed stats` };
-      return { ok: true, message: { type: data.type, stats: data.stats } };
+      if (!isPoolStats(data.stats)) return { ok: false, reason: 'stopped: malformed stats' };
+      return { ok: true, message: { type: 'stopped', stats: data.stats } };
     case 'error':
       if (!(WORKLET_ERROR_CODES as readonly unknown[]).includes(data.code) || typeof data.message !== 'string') {
         return { ok: false, reason: 'error: needs a known code and a message' };

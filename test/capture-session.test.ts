@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { type AnalysisFrame, CaptureSession, defaultReturnPolicy } from '../src/capture-session.js';
 import { batchBufferBytes, writeBatchHeader } from '../src/protocol.js';
+import { engineStats } from './helpers/stats.js';
 
 const SAMPLE_RATE = 48000;
 
@@ -133,6 +134,25 @@ describe('CaptureSession', () => {
     expect(target.counters.buffersReturned).to.equal(0);
     target.dispose();
     elsewhere.port1.close();
+  });
+
+  it('settles requestStats() with the answer to it, not with a periodic snapshot sent before', async () => {
+    const worklet = new FakeWorklet();
+    const target = session(worklet, () => {});
+    const first = target.requestStats();
+    const second = target.requestStats();
+    await worklet.receivedAtLeast(2);
+    const periodic = { ...engineStats(), renderedFrames: 128 };
+    const answers = [
+      { ...engineStats(), renderedFrames: 256 },
+      { ...engineStats(), renderedFrames: 384 },
+    ];
+    worklet.channel.port2.postMessage({ type: 'stats', stats: periodic, requested: false });
+    for (const stats of answers) worklet.channel.port2.postMessage({ type: 'stats', stats, requested: true });
+    expect((await first).renderedFrames).to.equal(256);
+    expect((await second).renderedFrames).to.equal(384);
+    expect(target.latestStats?.renderedFrames).to.equal(384);
+    target.dispose();
   });
 
   it('refuses malformed messages from the worklet, counting and reporting them', async () => {

@@ -107,7 +107,8 @@ describe('protocol: messages from the worklet', () => {
   it('accepts each well-formed message', () => {
     const stats = engineStats();
     const valid = [
-      { type: 'stats', stats },
+      { type: 'stats', stats, requested: false },
+      { type: 'stats', stats, requested: true },
       { type: 'stopped', stats },
       { type: 'error', code: 'invalid-message', message: 'x' },
       { type: 'reclaimed', bufferId: 300, ageMs: 1000.5 },
@@ -123,10 +124,12 @@ describe('protocol: messages from the worklet', () => {
       new ArrayBuffer(10),
       new ArrayBuffer(batchBufferBytes(128, 1)),
       { type: 'stats' },
-      { type: 'stats', stats: { ...stats, hits: 'many' } },
-      { type: 'stats', stats: { ...stats, transport: 'carrier-pigeon' } },
-      { type: 'stats', stats: { ...stats, invalidReturns: {} } },
-      { type: 'stats', stats: { ...stats, slotStates: [1, 2] } },
+      { type: 'stats', stats },
+      { type: 'stats', stats, requested: 'yes' },
+      { type: 'stats', stats: { ...stats, hits: 'many' }, requested: false },
+      { type: 'stats', stats: { ...stats, transport: 'carrier-pigeon' }, requested: false },
+      { type: 'stats', stats: { ...stats, invalidReturns: {} }, requested: false },
+      { type: 'stats', stats: { ...stats, slotStates: [1, 2] }, requested: false },
       { type: 'error', code: 'oops', message: 'x' },
       { type: 'reclaimed', bufferId: -3, ageMs: 1 },
       { type: 'reclaimed', bufferId: 3, ageMs: Number.NaN },

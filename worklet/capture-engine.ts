@@ -76,7 +76,7 @@ export class CaptureEngine {
   private suppressedErrors = 0;
 
   private readonly stats: PoolStats = createStats(this.pool.capacity);
-  private readonly statsMessage: StatsMessage = { type: 'stats', stats: this.stats };
+  private readonly statsMessage: StatsMessage = { type: 'stats', stats: this.stats, requested: false };
   private readonly exhaustedMessage: ExhaustedMessage = { type: 'exhausted', frame: 0 };
   private readonly reclaimedMessage: ReclaimedMessage = { type: 'reclaimed', bufferId: 0, ageMs: 0 };
 
@@ -111,7 +111,7 @@ export class CaptureEngine {
       this.expectedFrame = nowFrame + quantumFrames;
       this.consume(input, quantumFrames, nowFrame);
       this.reclaimExpired(nowFrame + quantumFrames);
-      if (nowFrame >= this.nextStatsFrame) this.postStats(nowFrame);
+      if (nowFrame >= this.nextStatsFrame) this.postStats(nowFrame, false);
     } catch (error) {
       this.processErrors++;
       this.reportError('processor-error', `process() failed: ${String(error)}`, nowFrame);
@@ -146,7 +146,7 @@ export class CaptureEngine {
           for (const id of message.bufferIds) this.pool.markProcessing(id);
           break;
         case 'request-stats':
-          this.postStats(nowFrame);
+          this.postStats(nowFrame, true);
           break;
         case 'reset-stats':
           this.resetCounters();
@@ -292,8 +292,9 @@ export class CaptureEngine {
     this.stopped = true;
   }
 
-  private postStats(nowFrame: number): void {
+  private postStats(nowFrame: number, requested: boolean): void {
     this.fillStats(nowFrame);
+    this.statsMessage.requested = requested;
     this.port.postMessage(this.statsMessage, NO_TRANSFER);
     this.nextStatsFrame = nowFrame + this.statsIntervalFrames;
   }
