@@ -1,4 +1,8 @@
 /** What the benchmark and the soak share: the page server, the browser, and the worklet's heap. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
@@ -9,11 +13,14 @@ export const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Serves the bench pages (and the bench-only clone worklet) cross-origin isolated:
- * performance.now() then resolves 5 µs instead of 100 µs, which per-batch costs need.
+ * Serves the bench pages (and the bench-only worklets) cross-origin isolated: SharedArrayBuffer
+ * is available for the ring, and performance.now() resolves 5 µs instead of 100 µs, which
+ * per-batch costs need.
  */
 export async function startBenchServer() {
-  const cloneEntry = fileURLToPath(new URL('./clone-processor.ts', import.meta.url));
+  const benchWorklets = new Map(
+    ['clone-processor', 'ringbuf-processor'].map((name) => [`/bench/${name}.js`, fileURLToPath(new URL(`./${name}.ts`, import.meta.url))]),
+  );
   const server = await createServer({
     configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
     logLevel: 'error',
@@ -28,12 +35,13 @@ export async function startBenchServer() {
     },
     plugins: [
       {
-        name: 'bench-clone-worklet',
+        name: 'bench-worklets',
         configureServer(dev) {
           dev.middlewares.use(async (request, response, next) => {
-            if (request.url?.split('?')[0] !== '/bench/clone-processor.js') return next();
+            const entry = benchWorklets.get(request.url?.split('?')[0]);
+            if (!entry) return next();
             response.setHeader('Content-Type', 'text/javascript');
-            response.end(await bundleWorkletCode({ entry: cloneEntry }));
+            response.end(await bundleWorkletCode({ entry }));
           });
         },
       },
@@ -43,33 +51,134 @@ export async function startBenchServer() {
   return { server, origin: `http://localhost:${server.config.server.port}` };
 }
 
+/**
+ * Launches Chromium ourselves (Playwright's launcher keeps the browser's stdout) with V8's
+ * `--trace-gc`, line-buffered by stdbuf so every collection is seen as it happens, and
+ * `--expose-gc`, so one forced collection names an isolate (see gcTrace). Playwright drives it
+ * over the DevTools protocol.
+ */
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: await findChromium(),
-    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
-    env: CHROMIUM_ENV,
+  const profile = mkdtempSync(join(tmpdir(), 'apa-bench-'));
+  const child = spawn(
+    'stdbuf',
+    [
+      '-oL',
+      await findChromium(),
+      ...CHROMIUM_ARGS,
+      '--headless',
+      '--mute-audio',
+      '--enable-precise-memory-info',
+      '--js-flags=--trace-gc --expose-gc',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${profile}`,
+      'about:blank',
+    ],
+    // Its own process group, so close() can end every process it started (the profile is in use until then).
+    { env: CHROMIUM_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  const endpoint = await new Promise((resolve, reject) => {
+    let errors = '';
+    child.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before it listened: ${errors.slice(-2000)}`)));
+    child.stderr.on('data', (chunk) => {
+      errors += chunk;
+      const found = errors.match(/DevTools listening on (ws:\S+)/);
+      if (found) resolve(found[1]);
+    });
   });
+  const trace = gcTrace(child.stdout);
+  const browser = await chromium.connectOverCDP(endpoint);
+  return {
+    browser,
+    trace,
+    version: () => browser.version(),
+    /** A page in a context of its own, so in a renderer process of its own. */
+    newPage: async () => (await browser.newContext()).newPage(),
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await browser.close().catch(() => {});
+      if (child.exitCode === null) child.kill();
+      await exited;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Every process of the group has exited already.
+      }
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10 });
+    },
+  };
 }
 
-/** Heap samples of one isolate; growth adds up increases, and a drop counts as a GC. */
+/**
+ * V8's `--trace-gc` lines, by isolate. A line reads
+ * `[pid:isolate]  1234 ms: Scavenge 3.9 (4.8) -> 3.5 (5.5) MB, pooled: 0.0 MB, 1.75 / 0.00 ms ... reason`;
+ * the first figure after the sizes is the pause on that isolate's thread.
+ */
+function gcTrace(stdout) {
+  const events = [];
+  let waiter = null;
+  let partial = '';
+  stdout.on('data', (chunk) => {
+    partial += chunk;
+    let end = partial.indexOf('\n');
+    while (end >= 0) {
+      const line = partial.slice(0, end);
+      partial = partial.slice(end + 1);
+      end = partial.indexOf('\n');
+      const parsed = line.match(
+        /^\[(\d+:0x[0-9a-f]+)\]\s+\d+ ms: ([\w -]+?) [\d.]+ \([\d.]+\) -> .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/,
+      );
+      if (!parsed) continue;
+      const event = { at: Date.now(), isolate: parsed[1], kind: parsed[2], pauseMs: Number(parsed[3]), forced: line.includes(' testing;') };
+      events.push(event);
+      if (event.forced) waiter?.(event.isolate);
+    }
+  });
+  return {
+    /** Runs `forceGc` (a `gc()` in one isolate) and resolves with the isolate its collection names. */
+    async identify(forceGc) {
+      const named = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no forced collection showed up in --trace-gc')), 5000);
+        waiter = (isolate) => {
+          clearTimeout(timer);
+          waiter = null;
+          resolve(isolate);
+        };
+      });
+      await forceGc();
+      return named;
+    },
+    /** Collections of one isolate between two Date.now() stamps, forced ones left out. */
+    collections(isolate, from, to) {
+      const seen = events.filter((event) => event.isolate === isolate && !event.forced && event.at >= from && event.at <= to);
+      return {
+        count: seen.length,
+        maxPauseMs: seen.reduce((longest, event) => Math.max(longest, event.pauseMs), 0),
+        totalPauseMs: seen.reduce((sum, event) => sum + event.pauseMs, 0),
+        kinds: [...new Set(seen.map((event) => event.kind))],
+      };
+    },
+  };
+}
+
+/** Heap samples of one isolate, with their times in ms; growth adds up increases, and a drop is a collection. */
 export function heapSeries() {
   const samples = [];
   return {
-    add: (usedSize) => samples.push(usedSize),
+    add: (usedSize, atMs) => samples.push([atMs, usedSize]),
     result(seconds, batches) {
       let growth = 0;
-      let gcs = 0;
+      let drops = 0;
       for (let i = 1; i < samples.length; i++) {
-        const delta = samples[i] - samples[i - 1];
+        const delta = samples[i][1] - samples[i - 1][1];
         if (delta >= 0) growth += delta;
-        else gcs++;
+        else drops++;
       }
       return {
         growthBytes: growth,
         perSecond: growth / seconds,
         perBatch: batches > 0 ? growth / batches : null,
-        gcs,
-        samples: samples.length,
+        drops,
+        series: samples,
       };
     },
   };
@@ -89,16 +198,19 @@ export async function attachToWorklet(cdp) {
     pending.delete(message.id);
   });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve);
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
   return {
     ready: async () => {
       for (let i = 0; i < 100 && sessionId === null; i++) await sleep(50);
       if (sessionId === null) throw new Error('the AudioWorklet target never attached');
     },
-    heapUsed: () =>
-      new Promise((resolve) => {
-        const id = ++nextId;
-        pending.set(id, (result) => resolve(result.usedSize));
-        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
-      }),
+    heapUsed: async () => (await send('Runtime.getHeapUsage')).usedSize,
+    /** Evaluates an expression in the worklet's global scope (e.g. `gc()` under --expose-gc). */
+    evaluate: (expression) => send('Runtime.evaluate', { expression }),
   };
 }

@@ -1,13 +1,19 @@
 /**
- * The page `npm run bench` drives. `?mode=ping-pong|allocate` runs the element with that
- * transport; `?mode=clone` runs the bench-only copying worklet through the same CaptureSession.
- * Query parameters `batch-size` and `channels` configure either. The page measures what only the
- * main thread can see (delivery latency, main-thread cost, completeness, underruns) and exposes
- * it as `window.bench`.
+ * The page `npm run bench` drives. `?mode=` picks the transport:
+ * - `ping-pong`, `allocate`: the element with that transport;
+ * - `clone`: the bench-only copying worklet through the same CaptureSession;
+ * - `group-N`: the capture worklet with returns grouped by exactly N;
+ * - `ringbuf`: the bench-only worklet writing into a SharedArrayBuffer ring (`ringbuf.js`),
+ *   drained every DRAIN_INTERVAL_MS;
+ * - `analyser`: an AnalyserNode polled with `getFloatTimeDomainData` every animation frame.
+ * Query parameters `batch-size`, `channels` and `pool-size` configure them. The page measures
+ * what only the main thread can see (delivery latency, main-thread cost, completeness, underruns)
+ * and exposes it as `window.bench`; `bench.offlineHeadroom()` runs the offline render.
  */
 import '../src/index.js';
+import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
-import { type AnalysisFrame, CaptureSession } from '../src/capture-session.js';
+import { type AnalysisFrame, CaptureSession, pushLevels } from '../src/capture-session.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
 import { DEFAULT_WORKLET_URL } from '../src/worklet-url.js';
@@ -22,6 +28,11 @@ export interface WindowResult {
   seconds: number;
   batches: number;
   expectedBatches: number;
+  /** AnalyserNode only: frames no poll saw, and frames more than one poll saw. */
+  missedFrames: number | null;
+  repeatedFrames: number | null;
+  /** Ring only: frames the worklet dropped because the ring was full. */
+  droppedFrames: number | null;
   latencyMs: number[];
   costMs: number[];
   resumeMs: number[];
@@ -31,6 +42,14 @@ export interface WindowResult {
   statsAtStart: PoolStats | null;
 }
 
+export interface OfflineResult {
+  stepBatches: number;
+  audioSeconds: number;
+  wallSeconds: number;
+  timesRealTime: number;
+  stats: PoolStats;
+}
+
 const query = new URLSearchParams(location.search);
 const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
@@ -38,36 +57,47 @@ const channels = Number(query.get('channels') ?? 1);
 const poolSize = Number(query.get('pool-size') ?? DEFAULT_CONFIG.poolSize);
 /** `?record=counts` keeps no per-batch samples, so long runs (the soak) measure the element, not this page. */
 const recordSamples = query.get('record') !== 'counts';
+/** How often the page drains the ring: a few times per 128-frame batch at most. */
+const DRAIN_INTERVAL_MS = 5;
 
 let context: AudioContext;
-let port: MessagePort;
 let latestStats: () => PoolStats | null = () => null;
 let requestStats: () => Promise<PoolStats | null> = async () => null;
+let ringDropped: () => number | null = () => null;
 
 let windowStart = 0;
 let statsAtStart: PoolStats | null = null;
+let droppedAtStart = 0;
 let playbackAtStart: PlaybackStats = { underrunEvents: 0, underrunDuration: 0 };
 let firstFrame = -1;
 let lastFrame = -1;
 let batches = 0;
 let latencyMs: number[] = [];
 let costMs: number[] = [];
+/** AnalyserNode polls: the last frame a poll saw, and what the polls missed or saw again. */
+let seenUpTo = -1;
+let missedFrames = 0;
+let repeatedFrames = 0;
 /** When the last stall ended, and how long after each the first fresh batch (the one reporting skips) arrived. */
 let stallEndedAt = -1;
 let resumeMs: number[] = [];
 
-function onFrame(frame: AnalysisFrame): void {
-  const now = performance.now();
+/** Records one batch of `frames` frames starting at context frame `frame`, received at `now`. */
+function record(frame: number, frames: number, skippedFrames: number, now: number): void {
   const stamp = context.getOutputTimestamp();
-  const batchEnd = (frame.frame + (frame.channelData[0]?.length ?? 0)) / frame.sampleRate;
+  const batchEnd = (frame + frames) / context.sampleRate;
   if (recordSamples) latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
-  if (stallEndedAt >= 0 && frame.skippedFrames > 0) {
+  if (stallEndedAt >= 0 && skippedFrames > 0) {
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
   }
-  if (firstFrame < 0) firstFrame = frame.frame;
-  lastFrame = frame.frame;
+  if (firstFrame < 0) firstFrame = frame;
+  lastFrame = frame;
   batches++;
+}
+
+function onFrame(frame: AnalysisFrame): void {
+  record(frame.frame, frame.channelData[0]?.length ?? 0, frame.skippedFrames, performance.now());
   // What a typical consumer does with a frame: read its level.
   if ((frame.rms[0] ?? 0) > 1) throw new Error('impossible level');
 }
@@ -76,22 +106,35 @@ function onFrame(frame: AnalysisFrame): void {
 function instrument(target: MessagePort): void {
   const handle = target.onmessage;
   const post = target.postMessage.bind(target) as (message: unknown, transfer?: Transferable[]) => void;
+  let handling = false;
   target.onmessage = (event) => {
     const started = performance.now();
-    handle?.call(target, event);
+    handling = true;
+    try {
+      handle?.call(target, event);
+    } finally {
+      handling = false;
+    }
     if (recordSamples) costMs.push(performance.now() - started);
   };
   target.postMessage = ((message: unknown, transfer?: Transferable[]) => {
     const started = performance.now();
     post(message, transfer);
+    // A return posted inside the handler is already in its time; one posted by the group's timer is added to the last batch.
     const last = costMs.length - 1;
-    if (last >= 0) costMs[last] = (costMs[last] as number) + performance.now() - started;
+    if (!handling && last >= 0) costMs[last] = (costMs[last] as number) + performance.now() - started;
   }) as MessagePort['postMessage'];
 }
 
 function playback(): PlaybackStats {
   const stats = (context as AudioContext & { playbackStats?: PlaybackStats }).playbackStats;
   return { underrunEvents: stats?.underrunEvents ?? 0, underrunDuration: stats?.underrunDuration ?? 0 };
+}
+
+function toneInto(target: BaseAudioContext, node: AudioNode): OscillatorNode {
+  const tone = new OscillatorNode(target, { frequency: 440 });
+  tone.connect(new GainNode(target, { gain: 0.5 })).connect(node);
+  return tone;
 }
 
 async function startElement(): Promise<void> {
@@ -106,7 +149,7 @@ async function startElement(): Promise<void> {
   await analyzer.start();
   if (!analyzer.context || !analyzer.node) throw new Error(`analyzer did not start: ${analyzer.state}`);
   context = analyzer.context;
-  port = analyzer.node.port;
+  instrument(analyzer.node.port);
   latestStats = () => analyzer.stats;
   requestStats = () =>
     new Promise((resolve) => {
@@ -114,45 +157,153 @@ async function startElement(): Promise<void> {
     });
 }
 
+function workletNode(target: BaseAudioContext, processor: string, processorOptions: Record<string, unknown>): AudioWorkletNode {
+  const node = new AudioWorkletNode(target, processor, { channelCount: channels, channelCountMode: 'explicit', processorOptions });
+  toneInto(target, node).start();
+  node.connect(target.destination);
+  return node;
+}
+
 /** A worklet and a CaptureSession without the element: the clone baseline, or ping-pong with a fixed return group. */
 async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
   context = new AudioContext({ sampleRate: 48000 });
   await context.audioWorklet.addModule(moduleUrl);
   const config = { ...DEFAULT_CONFIG, batchSize, channels, poolSize };
-  const node = new AudioWorkletNode(context, processor, {
-    channelCount: channels,
-    channelCountMode: 'explicit',
-    processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
-  });
-  new OscillatorNode(context, { frequency: 440 }).connect(new GainNode(context, { gain: 0.5 })).connect(node);
-  node.connect(context.destination);
-  port = node.port;
+  const node = workletNode(context, processor, { protocolVersion: PROTOCOL_VERSION, config });
   const policy = groupSize === undefined ? {} : { groupSize, maxDelayMs: 1000 };
-  const session = new CaptureSession(port, context.sampleRate, config, { frame: onFrame }, policy);
+  const session = new CaptureSession(node.port, context.sampleRate, config, { frame: onFrame }, policy);
   // Only the capture processor answers request-stats; the clone baseline keeps no stats.
   if (processor === PROCESSOR_NAME) {
     latestStats = () => session.latestStats;
     requestStats = () => session.requestStats();
   }
+  instrument(node.port);
   await context.resume();
+}
+
+/** The ring baseline: as much ring as the pool holds (pool-size × batch-size frames), drained on a timer. */
+async function startRing(): Promise<void> {
+  context = new AudioContext({ sampleRate: 48000 });
+  await context.audioWorklet.addModule('/bench/ringbuf-processor.js');
+  const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
+  const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
+  const controlView = new Float64Array(control);
+  controlView[0] = -1;
+  workletNode(context, 'bench-ringbuf-capture', { ring: storage, control });
+  const ring = new RingBuffer(storage, Float32Array);
+  const batch = new Float32Array(batchSize);
+  const rms: number[] = [];
+  const peak: number[] = [];
+  let framesRead = 0;
+  ringDropped = () => controlView[1] as number;
+  setInterval(() => {
+    while (ring.availableRead() >= batchSize) {
+      const started = performance.now();
+      ring.pop(batch, batchSize);
+      rms.length = 0;
+      peak.length = 0;
+      pushLevels(batch, rms, peak);
+      record((controlView[0] as number) + framesRead, batchSize, 0, started);
+      framesRead += batchSize;
+      if (recordSamples) costMs.push(performance.now() - started);
+    }
+  }, DRAIN_INTERVAL_MS);
+  await context.resume();
+}
+
+/**
+ * What most pages do: an AnalyserNode of batch-size frames polled every animation frame. A poll
+ * sees the batch-size frames up to the context's current frame; what lies between two polls'
+ * windows is missed, what they share is seen twice.
+ */
+async function startAnalyser(): Promise<void> {
+  context = new AudioContext({ sampleRate: 48000 });
+  const analyser = new AnalyserNode(context, { fftSize: batchSize });
+  toneInto(context, analyser).start();
+  analyser.connect(context.destination);
+  const samples = new Float32Array(batchSize);
+  const rms: number[] = [];
+  const peak: number[] = [];
+  const poll = (): void => {
+    const started = performance.now();
+    const end = Math.round(context.currentTime * context.sampleRate);
+    analyser.getFloatTimeDomainData(samples);
+    rms.length = 0;
+    peak.length = 0;
+    pushLevels(samples, rms, peak);
+    const start = end - batchSize;
+    if (seenUpTo >= 0) {
+      if (start > seenUpTo) missedFrames += start - seenUpTo;
+      else repeatedFrames += Math.min(seenUpTo, end) - start;
+    }
+    seenUpTo = Math.max(seenUpTo, end);
+    record(start, batchSize, 0, started);
+    if (recordSamples) costMs.push(performance.now() - started);
+    requestAnimationFrame(poll);
+  };
+  await context.resume();
+  requestAnimationFrame(poll);
+}
+
+/**
+ * Renders `seconds` of the tone through the capture worklet in an OfflineAudioContext, suspending
+ * every `stepBatches` batches to let the main thread take the batches and return them
+ * promptly (then rendering goes on). The larger the step, the faster the render and the more the
+ * pool must hold; past the pool size it skips.
+ */
+async function offlineHeadroom(stepBatches: number, seconds: number): Promise<OfflineResult> {
+  const sampleRate = 48000;
+  const offline = new OfflineAudioContext({ numberOfChannels: 1, length: seconds * sampleRate, sampleRate });
+  await offline.audioWorklet.addModule(DEFAULT_WORKLET_URL);
+  const config = { ...DEFAULT_CONFIG, batchSize, channels: 1, poolSize };
+  const node = workletNode(offline, PROCESSOR_NAME, { protocolVersion: PROTOCOL_VERSION, config });
+  const session = new CaptureSession(node.port, sampleRate, config);
+  const stepFrames = stepBatches * batchSize;
+  let step = 1;
+  const suspendAtNextStep = (): void => {
+    if (step * stepFrames >= offline.length) return;
+    offline.suspend((step * stepFrames) / sampleRate).then(async () => {
+      // Messages are answered in order: once stats come back, every batch so far has arrived,
+      // and once the second answer comes back the worklet has taken the returns.
+      await session.requestStats();
+      session.flushReturns();
+      await session.requestStats();
+      step++;
+      suspendAtNextStep();
+      await offline.resume();
+    });
+  };
+  suspendAtNextStep();
+  const started = performance.now();
+  await offline.startRendering();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const stats = await session.requestStats();
+  session.dispose();
+  return { stepBatches, audioSeconds: seconds, wallSeconds, timesRealTime: seconds / wallSeconds, stats };
 }
 
 const bench = {
   mode,
   async start(): Promise<void> {
     if (mode === 'clone') await startSession('/bench/clone-processor.js', 'bench-clone-capture');
+    else if (mode === 'ringbuf') await startRing();
+    else if (mode === 'analyser') await startAnalyser();
     else if (mode.startsWith('group-')) await startSession(DEFAULT_WORKLET_URL, PROCESSOR_NAME, Number(mode.slice('group-'.length)));
     else await startElement();
-    instrument(port);
   },
+  offlineHeadroom,
   /** Starts a measurement window: clears the samples and remembers the counters. */
   async beginWindow(): Promise<void> {
     statsAtStart = (await requestStats()) ?? latestStats();
     playbackAtStart = playback();
+    droppedAtStart = ringDropped() ?? 0;
     windowStart = performance.now();
     firstFrame = -1;
     lastFrame = -1;
     batches = 0;
+    seenUpTo = -1;
+    missedFrames = 0;
+    repeatedFrames = 0;
     latencyMs = [];
     costMs = [];
     resumeMs = [];
@@ -168,11 +319,15 @@ const bench = {
   async endWindow(): Promise<WindowResult> {
     const stats = (await requestStats()) ?? latestStats();
     const now = playback();
+    const dropped = ringDropped();
     return {
       crossOriginIsolated: window.crossOriginIsolated,
       seconds: (performance.now() - windowStart) / 1000,
       batches,
       expectedBatches: firstFrame < 0 ? 0 : (lastFrame - firstFrame) / batchSize + 1,
+      missedFrames: mode === 'analyser' ? missedFrames : null,
+      repeatedFrames: mode === 'analyser' ? repeatedFrames : null,
+      droppedFrames: dropped === null ? null : dropped - droppedAtStart,
       latencyMs,
       costMs,
       resumeMs,

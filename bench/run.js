@@ -1,64 +1,70 @@
 /**
  * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only]`: measures the
- * transports side by side in headless Chromium and
- * prints a table and a line per target, met or not, from real measurements. Timing lives here,
- * never in the tests. See docs/performance.md for what each figure means.
+ * transports side by side in headless Chromium and prints a table and a line per target, met or
+ * not, from real measurements. Timing lives here, never in the tests. See docs/performance.md for
+ * what each figure means.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { writeCharts } from './chart.js';
 import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBenchServer } from './harness.js';
 import { formatReport, formatTable, summarize } from './report.js';
 
 const quick = process.argv.includes('--quick');
 // Long enough for the worklet's hot functions to be optimised at 47 batches/s too.
-const WARMUP_S = quick ? 3 : 8;
-// Stall runs measure skips and recovery, not heap per batch: a short warm-up will do.
+const WARMUP_S = quick ? 3 : 5;
+// Stall and hog runs count skips and underruns, not heap per batch: a short warm-up will do.
 const STRESS_WARMUP_S = 3;
 const WINDOW_S = quick ? 5 : 20;
 const GC_WINDOW_S = quick ? 10 : 60;
+const STRESS_WINDOW_S = 6;
+const STALL_EVERY_S = 2;
 const SAMPLE_MS = 250;
+const OFFLINE_SECONDS = quick ? 10 : 60;
+const ALL_MODES = ['ping-pong', 'allocate', 'clone', 'ringbuf', 'analyser'];
+/** The transports that run a worklet with 8 channels (the ring and the analyser carry one). */
+const MULTICHANNEL_MODES = new Set(['ping-pong', 'allocate', 'clone']);
 const modesArgument = process.argv.find((argument) => argument.startsWith('--modes='));
-const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ['ping-pong', 'allocate', 'clone'];
+const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ALL_MODES;
 const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
 const partial = Boolean(modesArgument) || onlyNormal || stressOnly;
 
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();
+const browserVersion = browser.version();
 
-async function measure({
-  mode,
-  batchSize,
-  channels,
-  windowSeconds,
-  poolSize = 16,
-  stallMs = 0,
-  stallEveryS = 3,
-  warmupSeconds = WARMUP_S,
-}) {
+async function measure({ mode, batchSize, channels, windowSeconds, poolSize = 16, stallMs = 0, warmupSeconds = WARMUP_S }) {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
+  const hasWorklet = mode !== 'analyser';
   const worklet = await attachToWorklet(cdp);
   await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}`);
   await page.evaluate(() => window.bench.start());
-  await worklet.ready();
+  if (hasWorklet) await worklet.ready();
   await sleep(warmupSeconds * 1000);
+  // A forced collection names each isolate in the GC trace, and starts every window from a collected heap.
+  const audioIsolate = hasWorklet ? await browser.trace.identify(() => worklet.evaluate('gc()')) : null;
+  const mainIsolate = await browser.trace.identify(() => page.evaluate(() => gc()));
   const audioHeap = heapSeries();
   const mainHeap = heapSeries();
   await page.evaluate(() => window.bench.beginWindow());
   const begun = Date.now();
   const end = begun + windowSeconds * 1000;
-  let nextStall = begun + (stallEveryS * 1000) / 2;
+  let nextStall = begun + (STALL_EVERY_S * 1000) / 2;
   while (Date.now() < end) {
     if (stallMs > 0 && Date.now() >= nextStall) {
       await page.evaluate((ms) => window.bench.stall(ms), stallMs);
-      nextStall += stallEveryS * 1000;
+      nextStall += STALL_EVERY_S * 1000;
     }
-    audioHeap.add(await worklet.heapUsed());
-    mainHeap.add((await cdp.send('Runtime.getHeapUsage')).usedSize);
+    if (hasWorklet) audioHeap.add(await worklet.heapUsed(), Date.now() - begun);
+    mainHeap.add((await cdp.send('Runtime.getHeapUsage')).usedSize, Date.now() - begun);
     await sleep(SAMPLE_MS);
   }
   const window = await page.evaluate(() => window.bench.endWindow());
-  await page.close();
+  const ended = Date.now();
+  await page.context().close();
   return {
     mode,
     batchSize,
@@ -66,12 +72,28 @@ async function measure({
     poolSize,
     stallMs,
     window,
-    audioHeap: audioHeap.result(window.seconds, window.batches),
+    audioHeap: hasWorklet ? audioHeap.result(window.seconds, window.batches) : null,
     mainHeap: mainHeap.result(window.seconds, window.batches),
+    audioGc: audioIsolate ? browser.trace.collections(audioIsolate, begun, ended) : null,
+    mainGc: browser.trace.collections(mainIsolate, begun, ended),
   };
 }
 
+/** Keeps every core busy in processes of their own, beside the browser. */
+function startCpuHogs() {
+  return cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+}
+
+async function offlineHeadroom(stepBatches) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/bench/index.html?mode=offline&batch-size=1024&pool-size=16`);
+  const result = await page.evaluate(([steps, seconds]) => window.bench.offlineHeadroom(steps, seconds), [stepBatches, OFFLINE_SECONDS]);
+  await page.context().close();
+  return result;
+}
+
 const runs = [];
+const offline = [];
 const started = Date.now();
 try {
   for (const batchSize of stressOnly ? [] : [128, 1024]) {
@@ -80,26 +102,36 @@ try {
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
     }
   }
-  for (const mode of onlyNormal || stressOnly ? [] : MODES) {
+  for (const mode of onlyNormal || stressOnly ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
     progress(`${mode}, batch 128, 8 channels (4 KiB buffers): ${GC_WINDOW_S} s window for garbage collection`);
     runs.push({ phase: 'gc', ...(await measure({ mode, batchSize: 128, channels: 8, windowSeconds: GC_WINDOW_S })) });
   }
   if ((!quick && !partial) || stressOnly) {
+    const stress = { batchSize: 1024, channels: 1, windowSeconds: STRESS_WINDOW_S, warmupSeconds: STRESS_WARMUP_S };
     for (const stallMs of [100, 300, 1000]) {
       for (const mode of ['ping-pong', 'allocate']) {
-        progress(`${mode}, batch 1024, pool 16: a ${stallMs} ms main-thread stall every 3 s`);
-        runs.push({
-          phase: 'stall',
-          ...(await measure({ mode, batchSize: 1024, channels: 1, windowSeconds: 9, stallMs, warmupSeconds: STRESS_WARMUP_S })),
-        });
+        progress(`${mode}, batch 1024, pool 16: a ${stallMs} ms main-thread stall every ${STALL_EVERY_S} s`);
+        runs.push({ phase: 'stall', ...(await measure({ mode, stallMs, ...stress })) });
       }
     }
-    for (const poolSize of [2, 4, 8, 16, 32, 64]) {
-      progress(`ping-pong, batch 1024, pool ${poolSize}: a 300 ms stall every 3 s`);
-      runs.push({
-        phase: 'sweep',
-        ...(await measure({ mode: 'ping-pong', batchSize: 1024, channels: 1, windowSeconds: 9, poolSize, stallMs: 300 })),
-      });
+    for (const poolSize of [2, 4, 8, 32, 64]) {
+      progress(`ping-pong, batch 1024, pool ${poolSize}: a 300 ms stall every ${STALL_EVERY_S} s`);
+      runs.push({ phase: 'sweep', ...(await measure({ mode: 'ping-pong', poolSize, stallMs: 300, ...stress })) });
+    }
+    for (const mode of ['ping-pong', 'allocate', 'clone', 'ringbuf']) {
+      progress(`${mode}, batch 128, with every core kept busy by another process`);
+      const hogs = startCpuHogs();
+      try {
+        runs.push({ phase: 'hog', ...(await measure({ mode, ...stress, batchSize: 128 })) });
+      } finally {
+        for (const hog of hogs) hog.kill();
+      }
+    }
+  }
+  if (!partial || stressOnly) {
+    for (const stepBatches of [1, 2, 4, 8, 16, 32]) {
+      progress(`offline: ${OFFLINE_SECONDS} s rendered, suspending every ${stepBatches} batches of 1024 for the returns`);
+      offline.push(await offlineHeadroom(stepBatches));
     }
   }
 } finally {
@@ -110,14 +142,16 @@ try {
 const results = {
   date: new Date().toISOString(),
   quick,
-  browser: browser.version(),
+  browser: browserVersion,
   node: process.version,
-  cpus: (await import('node:os')).cpus().length,
+  cpus: cpus().length,
   durationSeconds: (Date.now() - started) / 1000,
   runs: runs.map(summarize),
+  offline,
 };
 mkdirSync('bench/results', { recursive: true });
-const file = `bench/results/${quick ? 'quick-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}.json`;
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+const stem = `bench/results/${quick ? 'quick-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}`;
+writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+const charts = writeCharts(results, stem);
 process.stdout.write(partial ? formatTable(results) : formatReport(results));
-progress(`results written to ${file} in ${results.durationSeconds.toFixed(0)} s`);
+progress(`results written to ${stem}.json${charts.length ? ` and ${charts.join(', ')}` : ''} in ${results.durationSeconds.toFixed(0)} s`);

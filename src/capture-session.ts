@@ -144,7 +144,10 @@ export class CaptureSession {
     this.send({ type: 'configure', config });
   }
 
-  /** Asks for a stats snapshot now; resolves with it. */
+  /**
+   * Asks for a stats snapshot; resolves with the worklet's answer, which reflects every message
+   * sent before the request (returns included), never with a periodic snapshot taken earlier.
+   */
   requestStats(): Promise<PoolStats> {
     return new Promise((resolve) => {
       this.statsWaiters.push(resolve);
@@ -220,7 +223,7 @@ export class CaptureSession {
         break;
       case 'stats':
         this.latestStats = message.stats;
-        for (const resolve of this.statsWaiters.splice(0)) resolve(message.stats);
+        if (message.requested) this.statsWaiters.shift()?.(message.stats);
         this.handlers.stats?.(message.stats);
         break;
       case 'stopped':
@@ -248,18 +251,7 @@ export class CaptureSession {
     const channelData = channelViews(buffer, header.channels, header.frames);
     const rms: number[] = [];
     const peak: number[] = [];
-    for (const samples of channelData) {
-      let sumOfSquares = 0;
-      let largest = 0;
-      for (let i = 0; i < samples.length; i++) {
-        const sample = samples[i] as number;
-        sumOfSquares += sample * sample;
-        const magnitude = sample < 0 ? -sample : sample;
-        if (magnitude > largest) largest = magnitude;
-      }
-      rms.push(Math.sqrt(sumOfSquares / samples.length));
-      peak.push(largest);
-    }
+    for (const samples of channelData) pushLevels(samples, rms, peak);
     const frame: AnalysisFrame = {
       sequence: header.sequence,
       frame: header.frame,
@@ -330,3 +322,17 @@ export class CaptureSession {
 }
 
 function noop(): void {}
+
+/** Appends one channel's root mean square to `rms` and its largest absolute sample to `peak`. */
+export function pushLevels(samples: Float32Array, rms: number[], peak: number[]): void {
+  let sumOfSquares = 0;
+  let largest = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i] as number;
+    sumOfSquares += sample * sample;
+    const magnitude = sample < 0 ? -sample : sample;
+    if (magnitude > largest) largest = magnitude;
+  }
+  rms.push(Math.sqrt(sumOfSquares / samples.length));
+  peak.push(largest);
+}
