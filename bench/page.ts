@@ -102,7 +102,10 @@ function onFrame(frame: AnalysisFrame): void {
   if ((frame.rms[0] ?? 0) > 1) throw new Error('impossible level');
 }
 
-/** Times the session's message handler and the returns it posts: the main thread's cost. */
+/**
+ * Times the session's message handler for each batch, and the returns it posts: the main
+ * thread's cost per batch. Other messages (stats, a few a second) are not batches and not timed.
+ */
 function instrument(target: MessagePort): void {
   const handle = target.onmessage;
   const post = target.postMessage.bind(target) as (message: unknown, transfer?: Transferable[]) => void;
@@ -115,7 +118,7 @@ function instrument(target: MessagePort): void {
     } finally {
       handling = false;
     }
-    if (recordSamples) costMs.push(performance.now() - started);
+    if (recordSamples && event.data instanceof ArrayBuffer) costMs.push(performance.now() - started);
   };
   target.postMessage = ((message: unknown, transfer?: Transferable[]) => {
     const started = performance.now();
@@ -188,23 +191,28 @@ async function startRing(): Promise<void> {
   const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
   const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
   const controlView = new Float64Array(control);
-  controlView[0] = -1;
   workletNode(context, 'bench-ringbuf-capture', { ring: storage, control });
   const ring = new RingBuffer(storage, Float32Array);
   const batch = new Float32Array(batchSize);
   const rms: number[] = [];
   const peak: number[] = [];
-  let framesRead = 0;
   ringDropped = () => controlView[1] as number;
   setInterval(() => {
-    while (ring.availableRead() >= batchSize) {
+    for (;;) {
       const started = performance.now();
+      // The ring ends at the frame in control[0]; read both again if a push came in between.
+      let endFrame: number;
+      let available: number;
+      do {
+        endFrame = controlView[0] as number;
+        available = ring.availableRead();
+      } while (controlView[0] !== endFrame);
+      if (available < batchSize) break;
       ring.pop(batch, batchSize);
       rms.length = 0;
       peak.length = 0;
       pushLevels(batch, rms, peak);
-      record((controlView[0] as number) + framesRead, batchSize, 0, started);
-      framesRead += batchSize;
+      record(endFrame - available, batchSize, 0, started);
       if (recordSamples) costMs.push(performance.now() - started);
     }
   }, DRAIN_INTERVAL_MS);

@@ -1,9 +1,9 @@
 /**
  * Bench-only baseline: pushes channel 0 of every render quantum into a SharedArrayBuffer ring
  * (the `ringbuf.js` package); the page drains it. No message per batch at all. The ring and a
- * small control block come in `processorOptions`: control[0] is the context frame of the first
- * sample pushed, control[1] the frames dropped because the ring was full. Registered as
- * `bench-ringbuf-capture`.
+ * small control block come in `processorOptions`: control[0] is the context frame just after the
+ * last sample pushed (so the page can tell which frames it reads), control[1] the frames dropped
+ * because the ring had no room for a whole quantum. Registered as `bench-ringbuf-capture`.
  */
 import { RingBuffer } from 'ringbuf.js';
 
@@ -15,7 +15,6 @@ class RingCaptureProcessor extends AudioWorkletProcessor {
   private readonly ring: RingBuffer;
   private readonly control: Float64Array;
   private silence: Float32Array | null = null;
-  private started = false;
 
   constructor(options: RingOptions) {
     super();
@@ -32,12 +31,10 @@ class RingCaptureProcessor extends AudioWorkletProcessor {
       if (this.silence?.length !== quantum) this.silence = new Float32Array(quantum);
       samples = this.silence;
     }
-    if (!this.started) {
-      this.control[0] = currentFrame;
-      this.started = true;
-    }
-    const pushed = this.ring.push(samples, quantum);
-    if (pushed < quantum) this.control[1] = (this.control[1] as number) + quantum - pushed;
+    // Whole quanta only, so what the ring holds is contiguous up to control[0].
+    if (this.ring.availableWrite() < quantum) this.control[1] = (this.control[1] as number) + quantum;
+    else this.ring.push(samples, quantum);
+    this.control[0] = currentFrame + quantum;
     return true;
   }
 }
