@@ -9,7 +9,9 @@ import { createServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from '../scripts/find-browser.js';
 import { bundleWorkletCode } from '../scripts/worklet-bundle.js';
 
-export const progress = (line) => process.stderr.write(`[bench] ${line}\n`);
+const startedAt = Date.now();
+/** A progress line on stderr, stamped with the seconds since the run started. */
+export const progress = (line) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -212,5 +214,7 @@ export async function attachToWorklet(cdp) {
     heapUsed: async () => (await send('Runtime.getHeapUsage')).usedSize,
     /** Evaluates an expression in the worklet's global scope (e.g. `gc()` under --expose-gc). */
     evaluate: (expression) => send('Runtime.evaluate', { expression }),
+    /** Any DevTools protocol command on the worklet's isolate (e.g. `HeapProfiler.startSampling`). */
+    send,
   };
 }
