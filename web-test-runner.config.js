@@ -1,29 +1,59 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { defaultReporter } from '@web/test-runner';
+import { chromeLauncher, defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { CHROMIUM_ARGS, CHROMIUM_ENV, findChromium } from './scripts/find-browser.js';
+import * as puppeteer from 'puppeteer-core';
+import { ensurePulseAudio } from './scripts/audio-server.js';
+import { CHROMIUM_ARGS, CHROMIUM_ENV, FIREFOX_PREFS, findChromium, findFirefox, selectedBrowsers } from './scripts/find-browser.js';
 import { generatedFiles, installPackedPackage, saveScreenshot, strictCspFixture } from './scripts/wtr-plugins.js';
 
-const executablePath = await findChromium();
+const browsers = selectedBrowsers();
 
-/** Ends the run with one plain "Tests: N passed, N failed, N skipped" line; a file that failed to load counts as failed. */
+async function chromium() {
+  return playwrightLauncher({
+    product: 'chromium',
+    launchOptions: { executablePath: await findChromium(), args: CHROMIUM_ARGS, env: CHROMIUM_ENV },
+  });
+}
+
+/** Firefox through puppeteer-core over WebDriver BiDi: no geckodriver, no browser download. */
+function firefox() {
+  const executablePath = findFirefox();
+  if (!executablePath) throw new Error('No Firefox found: install "firefox-esr", set FIREFOX_PATH, or run with TEST_BROWSERS=chromium.');
+  ensurePulseAudio();
+  return chromeLauncher({
+    puppeteer,
+    launchOptions: { browser: 'firefox', executablePath, headless: true, extraPrefsFirefox: FIREFOX_PREFS },
+  });
+}
+
+/**
+ * Ends the run with each skipped test, its browser and its reason (in its title, see
+ * test/helpers/skip.ts), then one plain "Tests: N passed, N failed, N skipped" line; a file that
+ * failed to load counts as failed.
+ */
 function closingLineReporter() {
   const counts = { passed: 0, failed: 0, skipped: 0 };
+  const skipped = [];
   return {
     onTestRunFinished({ sessions }) {
-      const walk = (suite) => {
-        for (const test of suite.tests) counts[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed']++;
-        for (const child of suite.suites) walk(child);
+      const walk = (suite, path, browser) => {
+        for (const test of suite.tests) {
+          counts[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed']++;
+          if (test.skipped) skipped.push(`Skipped in ${browser}: ${[...path, test.name].join(' > ')}`);
+        }
+        for (const child of suite.suites) walk(child, [...path, child.name], browser);
       };
       for (const session of sessions) {
-        if (session.testResults) walk(session.testResults);
+        if (session.testResults) walk(session.testResults, [session.testFile.split('/').pop()], session.browser.name);
         if (session.errors.length > 0) counts.failed++;
       }
     },
     start() {
       // Written last, after the default reporter's own summary.
       process.once('exit', () =>
-        process.stdout.write(`Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`),
+        process.stdout.write(
+          [...skipped, `Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`, ''].join('\n'),
+        ),
       );
     },
   };
@@ -39,19 +69,11 @@ export default {
     installPackedPackage(),
     strictCspFixture(),
   ],
-  // Audio runs in real time: one file at a time keeps the two cores for the audio threads.
+  // Audio runs in real time: one file, in one browser, at a time keeps the two cores for the audio threads.
   concurrency: 1,
+  concurrentBrowsers: 1,
   reporters: [defaultReporter(), closingLineReporter()],
   testFramework: { config: { timeout: 30000 } },
   testsFinishTimeout: 600000,
-  browsers: [
-    playwrightLauncher({
-      product: 'chromium',
-      launchOptions: {
-        executablePath,
-        args: CHROMIUM_ARGS,
-        env: CHROMIUM_ENV,
-      },
-    }),
-  ],
+  browsers: [...(browsers.includes('chromium') ? [await chromium()] : []), ...(browsers.includes('firefox') ? [firefox()] : [])],
 };

@@ -1,33 +1,47 @@
 /**
- * `pretest`: makes sure the tests have a Chromium. When none is found and Debian's apt-get is
- * usable (as root), installs the `chromium` package; otherwise stops with how to get one.
+ * `pretest`: makes sure every browser the run covers (see TEST_BROWSERS) is here, with what it
+ * needs. What is missing is installed with Debian's apt-get when that is usable (as root);
+ * otherwise the run stops and says how to get it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { findChromium } from './find-browser.js';
+import { findChromium, findFirefox, selectedBrowsers } from './find-browser.js';
 
-const found = await findChromium();
-if (found) {
-  console.log(`Chromium for the tests: ${found}`);
-  process.exit(0);
+const hasPulseAudio = () => spawnSync('pulseaudio', ['--version']).status === 0;
+
+/** Per browser: how to find it, and the Debian packages that provide it. */
+const NEEDS = {
+  chromium: { find: findChromium, packages: ['chromium'], hint: 'set CHROME_PATH, or install Debian\'s "chromium"' },
+  firefox: {
+    find: async () => hasPulseAudio() && findFirefox(),
+    packages: ['firefox-esr', 'pulseaudio'],
+    hint: 'set FIREFOX_PATH and install PulseAudio, or install Debian\'s "firefox-esr" and "pulseaudio"',
+  },
+};
+
+const missing = [];
+for (const browser of selectedBrowsers()) {
+  const found = await NEEDS[browser].find();
+  if (found) console.log(`${browser} for the tests: ${found}`);
+  else missing.push(browser);
 }
+if (missing.length === 0) process.exit(0);
 
 const canApt = existsSync('/usr/bin/apt-get') && process.getuid?.() === 0;
 if (!canApt) {
-  console.error(
-    'No Chromium found for the tests. Set CHROME_PATH to a Chromium or Chrome binary, ' +
-      'install Debian/Ubuntu\'s "chromium" package, or run "npx playwright install chromium".',
-  );
+  for (const browser of missing) console.error(`No ${browser} for the tests: ${NEEDS[browser].hint} (or leave it out of TEST_BROWSERS).`);
   process.exit(1);
 }
-
-console.log('No Chromium found: installing Debian\'s "chromium" package with apt-get...');
+const packages = missing.flatMap((browser) => NEEDS[browser].packages);
+console.log(`Installing ${packages.join(', ')} with apt-get...`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
-const installed = await findChromium();
-if (!installed) {
-  console.error('apt-get finished but no Chromium binary was found.');
-  process.exit(1);
+execFileSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env });
+for (const browser of missing) {
+  const found = await NEEDS[browser].find();
+  if (!found) {
+    console.error(`apt-get finished but ${browser} is still missing: ${NEEDS[browser].hint}.`);
+    process.exit(1);
+  }
+  console.log(`${browser} for the tests: ${found}`);
 }
-console.log(`Chromium for the tests: ${installed}`);

@@ -32,3 +32,27 @@ export async function findChromium() {
   }
   return candidates.find((path) => path && existsSync(path));
 }
+
+export const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
+
+/** Firefox for the tests: $FIREFOX_PATH, Debian's firefox-esr, or a plain firefox. */
+export function findFirefox() {
+  return [process.env.FIREFOX_PATH, DEBIAN_FIREFOX, '/usr/bin/firefox'].find((path) => path && existsSync(path));
+}
+
+/** Audio without a user gesture, and a fake microphone without a permission prompt. */
+export const FIREFOX_PREFS = {
+  'media.autoplay.default': 0,
+  'media.autoplay.blocking_policy': 0,
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+};
+
+/** The browsers a test run covers: $TEST_BROWSERS (comma-separated), else all of them. */
+export function selectedBrowsers() {
+  const all = ['chromium', 'firefox'];
+  const chosen = process.env.TEST_BROWSERS?.split(',').map((name) => name.trim().toLowerCase()) ?? all;
+  const unknown = chosen.filter((name) => !all.includes(name));
+  if (unknown.length > 0) throw new Error(`TEST_BROWSERS: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  return chosen;
+}

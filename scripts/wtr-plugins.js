@@ -41,7 +41,10 @@ export function saveScreenshot() {
       if (command !== 'save-screenshot') return undefined;
       const path = `test-output/${payload.name}.png`;
       await mkdir(dirname(path), { recursive: true });
-      await session.browser.getPage(session.id).locator(payload.selector).screenshot({ path });
+      // page.$() and ElementHandle.screenshot() are the same in Playwright and Puppeteer.
+      const element = await session.browser.getPage(session.id).$(payload.selector);
+      if (!element) throw new Error(`save-screenshot: nothing matches ${payload.selector}`);
+      await element.screenshot({ path });
       return path;
     },
   };

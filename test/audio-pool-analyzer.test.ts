@@ -257,7 +257,7 @@ describe('<audio-pool-analyzer>', () => {
       expect(stats.detail.buffers).to.equal(16);
     });
 
-    it('exhausts the pool while the main thread is blocked, reports it once, then recovers', async () => {
+    it('exhausts the pool while the main thread is blocked, reports each episode once, then recovers', async () => {
       // 4 buffers of 512 frames: 43 ms of slack, far more than ordinary hiccups, far less than the stall.
       const analyzer = await fixture<AudioPoolAnalyzer>(
         html`<audio-pool-analyzer source="test-tone" batch-size="512" pool-size="4"></audio-pool-analyzer>`,
@@ -269,13 +269,15 @@ describe('<audio-pool-analyzer>', () => {
       blockMainThread(500);
       const { detail: first } = await resumed;
       expect(first.skippedFrames % 512).to.equal(0);
-      expect(exhausted.events).to.have.length(1);
       const recovered = await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.sequence >= first.sequence + 50);
       expect(recovered.detail.skippedFrames).to.equal(0);
       exhausted.stop();
-      expect(exhausted.events).to.have.length(1);
       const { detail: stats } = await statsWhere(analyzer, () => true);
-      expect(stats.skippedBatches).to.be.greaterThan(0);
+      // One event per episode, not per skipped batch. Usually one episode; a browser that renders
+      // in bursts (Firefox: ~20 ms) can see a return land mid-stall and a second episode start.
+      expect(exhausted.events.length).to.be.within(1, 2);
+      expect(exhausted.events).to.have.length(stats.exhaustions);
+      expect(stats.skippedBatches).to.be.greaterThan(exhausted.events.length * 4);
       expect(Number(analyzer.getAttribute('dropped'))).to.be.greaterThan(0);
       expect(stats.allocations).to.equal(4);
     });

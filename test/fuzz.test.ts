@@ -114,7 +114,9 @@ describe('fuzz', () => {
       const before = errors.length;
       analyzer.setAttribute(name, options[randomInt(random, options.length)] as string);
       refused += errors.length - before;
-      if (i % 20 === 0) await new Promise((resolve) => requestAnimationFrame(resolve));
+      // A snapshot every 100 changes, whatever the browser's frame rate, so the checks below see the churn.
+      if (i % 100 === 99) await nextEvent(analyzer, 'pool-stats');
+      else if (i % 20 === 0) await new Promise((resolve) => requestAnimationFrame(resolve));
     }
     analyzer.setAttribute('transport', 'ping-pong');
     analyzer.setAttribute('pool-size', '8');

@@ -65,7 +65,9 @@ describe('<pool-stats-panel>', () => {
     expect(counter(panel, 'Invalid returns: duplicate')).to.equal('4');
     expect(counter(panel, 'Invalid returns: late (after reclaim)')).to.equal('5');
     expect(counter(panel, 'Turnover avg / max')).to.equal('12.5 / 40.0 ms');
-    expect(counter(panel, 'Longest main-thread stall')).to.match(/^\d+ ms$/);
+    // Long tasks are observed where the browser reports them (Chromium), and said so elsewhere.
+    const observesLongTasks = PerformanceObserver.supportedEntryTypes?.includes('longtask') ?? false;
+    expect(counter(panel, 'Longest main-thread stall')).to.match(observesLongTasks ? /^\d+ ms$/ : /^not measured in this browser$/);
   });
 
   it('draws one cell per buffer, by state, in text as well as colour, flagging a stuck one', async () => {

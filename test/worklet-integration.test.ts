@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import type { AnalysisFrame } from '../src/capture-session.js';
 import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
 import { rampSample } from './helpers/signals.js';
+import { skipBecause } from './helpers/skip.js';
 
 const SAMPLE_RATE = 48000;
 
@@ -76,7 +77,10 @@ describe('worklet in a real-time AudioContext', () => {
   });
 
   it('exhausts the pool while the main thread holds every buffer, and recovers once they come back', async () => {
-    const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize: 4, timeout: 60000 });
+    // 4 × 512 frames (43 ms) outlast a render burst: Firefox renders about 20 ms at a time, and
+    // returns reach the worklet only between bursts.
+    const batchSize = 512;
+    const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 4, timeout: 60000 });
     const held: (() => void)[] = [];
     recorder.onFrame = (frame) => {
       if (held.length < 4) held.push(frame.retain());
@@ -92,7 +96,7 @@ describe('worklet in a real-time AudioContext', () => {
     await recorder.framesReached(60);
     const resumed = recorder.frames[4];
     expect(resumed?.skippedFrames).to.be.greaterThan(0);
-    expect(resumed?.skippedFrames).to.equal((resumed?.frame ?? 0) - ((recorder.frames[3]?.frame ?? 0) + 128));
+    expect(resumed?.skippedFrames).to.equal((resumed?.frame ?? 0) - ((recorder.frames[3]?.frame ?? 0) + batchSize));
     expect(recorder.frames.slice(5).every((frame) => frame.skippedFrames === 0)).to.equal(true);
     const stats = await recorder.session.requestStats();
     expect(stats.exhaustions).to.equal(1);
@@ -165,7 +169,13 @@ describe('worklet in a real-time AudioContext', () => {
 });
 
 describe('worklet in an OfflineAudioContext', () => {
-  it('delivers 1000 batches sample-exact from a pool of 2 when rendering waits for each return', async () => {
+  it('delivers 1000 batches sample-exact from a pool of 2 when rendering waits for each return', async function () {
+    if (!('suspend' in OfflineAudioContext.prototype)) {
+      skipBecause(
+        this,
+        'no OfflineAudioContext.suspend() (Firefox), so rendering cannot wait for returns; the real-time test "cycles the same pool buffers…" covers sample-exact delivery',
+      );
+    }
     const batches = 1000;
     const batchSize = 128;
     const context = new OfflineAudioContext({ numberOfChannels: 1, length: (batches + 1) * batchSize, sampleRate: SAMPLE_RATE });
@@ -205,23 +215,25 @@ describe('worklet in an OfflineAudioContext', () => {
 
   it('skips, and counts, what it cannot deliver when rendering outruns the returns', async () => {
     const batchSize = 128;
-    const context = new OfflineAudioContext({ numberOfChannels: 1, length: SAMPLE_RATE * 2, sampleRate: SAMPLE_RATE });
-    const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 4 });
-    const endFrame = SAMPLE_RATE * 2 - batchSize;
-    context.suspend(endFrame / SAMPLE_RATE).then(async () => {
-      await recorder.session.requestStats();
-      await context.resume();
-    });
+    const length = SAMPLE_RATE * 2;
+    const context = new OfflineAudioContext({ numberOfChannels: 1, length, sampleRate: SAMPLE_RATE });
+    // Stats every 50 ms of audio time; no suspend(), which Firefox lacks: the last periodic
+    // snapshot, within 50 ms of the end, is the one checked.
+    const statsInterval = 50;
+    const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 4, statsInterval });
     await context.startRendering();
+    const lastSnapshotFrame = length - (statsInterval * SAMPLE_RATE) / 1000 - batchSize;
+    await recorder.until(() => (recorder.stats.at(-1)?.currentFrame ?? 0) >= lastSnapshotFrame, 'the last periodic stats');
     const stats = recorder.stats.at(-1);
-    expect(stats?.renderedFrames).to.equal(endFrame);
     expect(stats?.skippedBatches).to.be.greaterThan(0);
     expect(stats?.exhaustions).to.be.at.least(1);
     // 2 s of audio render in milliseconds: buffers out for 1 s of audio time are reclaimed.
     expect(stats?.allocations).to.equal(4 + (stats?.reclaims ?? 0));
     expect(stats?.allocationsAfterStart).to.equal(stats?.reclaims);
-    expect((stats?.deliveredFrames ?? 0) + (stats?.skippedFrames ?? 0)).to.equal(endFrame);
-    expect(recorder.frames.filter((frame) => frame.frame < endFrame).length).to.equal(stats?.deliveredBatches);
+    expect(stats && accountingHolds(stats)).to.equal(true);
+    expect(recorder.frames.filter((frame) => frame.frame + batchSize <= (stats?.renderedFrames ?? 0)).length).to.equal(
+      stats?.deliveredBatches,
+    );
     console.log(
       `offline, no steps: delivered ${stats?.deliveredBatches}, skipped ${stats?.skippedBatches} batches, reclaimed ${stats?.reclaims}`,
     );
