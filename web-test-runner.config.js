@@ -1,10 +1,12 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher, defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
 import * as puppeteer from 'puppeteer-core';
 import { ensurePulseAudio } from './scripts/audio-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, FIREFOX_PREFS, findChromium, findFirefox, selectedBrowsers } from './scripts/find-browser.js';
-import { generatedFiles, installPackedPackage, saveScreenshot, strictCspFixture } from './scripts/wtr-plugins.js';
+import { findWebKit, MINIBROWSER_ARGS, startWebKitDriver } from './scripts/webkit-driver.js';
+import { generatedFiles, installPackedPackage, pageCommands, strictCspFixture } from './scripts/wtr-plugins.js';
 
 const browsers = selectedBrowsers();
 
@@ -23,6 +25,25 @@ function firefox() {
   return chromeLauncher({
     puppeteer,
     launchOptions: { browser: 'firefox', executablePath, headless: true, extraPrefsFirefox: FIREFOX_PREFS },
+  });
+}
+
+/** WebKit: WebKitGTK's MiniBrowser through WebKitWebDriver, on a virtual display. */
+async function webkit() {
+  const found = findWebKit();
+  if (!found) throw new Error('No WebKit found: install "webkit2gtk-driver" and "xvfb", or run with TEST_BROWSERS=chromium,firefox.');
+  const port = await startWebKitDriver(found.driver);
+  return webdriverLauncher({
+    hostname: '127.0.0.1',
+    port,
+    path: '/',
+    logLevel: 'error',
+    capabilities: {
+      browserName: 'MiniBrowser',
+      // WebKitWebDriver speaks classic WebDriver only.
+      'wdio:enforceWebDriverClassic': true,
+      'webkitgtk:browserOptions': { binary: found.browser, args: MINIBROWSER_ARGS },
+    },
   });
 }
 
@@ -65,7 +86,7 @@ export default {
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     generatedFiles(),
-    saveScreenshot(),
+    pageCommands(),
     installPackedPackage(),
     strictCspFixture(),
   ],
@@ -75,5 +96,9 @@ export default {
   reporters: [defaultReporter(), closingLineReporter()],
   testFramework: { config: { timeout: 30000 } },
   testsFinishTimeout: 600000,
-  browsers: [...(browsers.includes('chromium') ? [await chromium()] : []), ...(browsers.includes('firefox') ? [firefox()] : [])],
+  browsers: [
+    ...(browsers.includes('chromium') ? [await chromium()] : []),
+    ...(browsers.includes('firefox') ? [firefox()] : []),
+    ...(browsers.includes('webkit') ? [await webkit()] : []),
+  ],
 };

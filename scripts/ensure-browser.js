@@ -6,16 +6,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium, findFirefox, selectedBrowsers } from './find-browser.js';
+import { findWebKit } from './webkit-driver.js';
 
-const hasPulseAudio = () => spawnSync('pulseaudio', ['--version']).status === 0;
+const runs = (command, ...args) => spawnSync(command, args).status === 0;
 
 /** Per browser: how to find it, and the Debian packages that provide it. */
 const NEEDS = {
   chromium: { find: findChromium, packages: ['chromium'], hint: 'set CHROME_PATH, or install Debian\'s "chromium"' },
   firefox: {
-    find: async () => hasPulseAudio() && findFirefox(),
+    find: async () => runs('pulseaudio', '--version') && findFirefox(),
     packages: ['firefox-esr', 'pulseaudio'],
     hint: 'set FIREFOX_PATH and install PulseAudio, or install Debian\'s "firefox-esr" and "pulseaudio"',
+  },
+  webkit: {
+    find: async () => runs('Xvfb', '-help') && findWebKit()?.browser,
+    packages: ['webkit2gtk-driver', 'xvfb'],
+    hint: 'install Debian\'s "webkit2gtk-driver" (WebKitWebDriver and MiniBrowser) and "xvfb"',
   },
 };
 

@@ -33,19 +33,43 @@ export function strictCspFixture() {
   };
 }
 
-/** executeServerCommand('save-screenshot', { selector, name }) writes test-output/<name>.png for people to look at. */
-export function saveScreenshot() {
+/**
+ * executeServerCommand('save-screenshot', { selector, name }) writes test-output/<name>.png for
+ * people to look at; executeServerCommand('resize-viewport', { width, height }) makes at least that
+ * much of the page visible. Both work with every launcher: Playwright and Puppeteer pages, and
+ * WebdriverIO's browser (whose window has the test page and no viewport of its own to set).
+ */
+export function pageCommands() {
   return {
-    name: 'save-screenshot',
+    name: 'page-commands',
     async executeCommand({ command, payload, session }) {
-      if (command !== 'save-screenshot') return undefined;
-      const path = `test-output/${payload.name}.png`;
-      await mkdir(dirname(path), { recursive: true });
-      // page.$() and ElementHandle.screenshot() are the same in Playwright and Puppeteer.
-      const element = await session.browser.getPage(session.id).$(payload.selector);
-      if (!element) throw new Error(`save-screenshot: nothing matches ${payload.selector}`);
-      await element.screenshot({ path });
-      return path;
+      const webdriver = session.browser.type === 'webdriver' ? session.browser.driver : null;
+      const page = webdriver ? null : session.browser.getPage(session.id);
+      if (command === 'resize-viewport') {
+        const { width, height } = payload;
+        if (webdriver) {
+          // The window's own toolbar takes some height.
+          await webdriver.setWindowSize(width, height + 200);
+        } else if (page.setViewportSize) {
+          await page.setViewportSize({ width, height });
+        } else {
+          await page.setViewport({ width, height });
+        }
+        return true;
+      }
+      if (command === 'save-screenshot') {
+        const path = `test-output/${payload.name}.png`;
+        await mkdir(dirname(path), { recursive: true });
+        if (webdriver) {
+          await (await webdriver.$(payload.selector)).saveScreenshot(path);
+        } else {
+          const element = await page.$(payload.selector);
+          if (!element) throw new Error(`save-screenshot: nothing matches ${payload.selector}`);
+          await element.screenshot({ path });
+        }
+        return path;
+      }
+      return undefined;
     },
   };
 }

@@ -179,12 +179,13 @@ describe('<audio-pool-analyzer>', () => {
 
     it('returns every buffer even with no listener: allocations stay at the pool size', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="128" pool-size="16"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" pool-size="64"></audio-pool-analyzer>`,
       );
       await running(analyzer);
+      // 64 × 128 frames outlast any engine's render burst: with prompt returns, no skips.
       const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > 300);
-      expect(detail.allocations).to.equal(16);
-      expect(detail.buffersReturned).to.be.at.least(detail.deliveredBatches - 16);
+      expect(detail.allocations).to.equal(64);
+      expect(detail.buffersReturned).to.be.at.least(detail.deliveredBatches - 64);
       expect(detail.hitRate).to.be.at.least(0.99);
     });
 
@@ -250,13 +251,15 @@ describe('<audio-pool-analyzer>', () => {
         event.detail.retain();
         retainedId = event.detail.bufferId;
       });
-      const reclaimed = nextEvent(analyzer, 'buffer-reclaimed');
+      // A 50 ms timeout may also catch a return that a browser hiccup delayed (WebKitGTK has them):
+      // wait for the retained buffer's reclaim, whatever else is reclaimed.
+      const reclaimed = nextEvent(analyzer, 'buffer-reclaimed', (event) => event.detail.bufferId === retainedId);
       await running(analyzer);
       const { detail } = await reclaimed;
-      expect(detail.bufferId).to.equal(retainedId);
       expect(detail.ageMs).to.be.at.least(50);
-      const stats = await statsWhere(analyzer, (next) => next.reclaims === 1);
+      const stats = await statsWhere(analyzer, (next) => next.reclaims >= 1);
       expect(stats.detail.buffers).to.equal(16);
+      expect(stats.detail.allocationsAfterStart).to.equal(stats.detail.reclaims);
     });
 
     it('exhausts the pool while the main thread is blocked, reports each episode once, then recovers', async () => {
@@ -382,8 +385,18 @@ describe('<audio-pool-analyzer>', () => {
       expect(median).to.be.closeTo(0.25 / Math.SQRT2, 0.02);
       expect(player.paused).to.equal(false);
       await analyzer.stop();
-      await running(analyzer);
-      await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[0] ?? 0) > 0.1);
+      if ('captureStream' in HTMLMediaElement.prototype || 'mozCaptureStream' in HTMLMediaElement.prototype) {
+        await running(analyzer);
+        await nextEvent(analyzer, 'analysis-frame', (event) => (event.detail.rms[0] ?? 0) > 0.1);
+      } else {
+        // WebKit has no captureStream(): createMediaElementSource() binds the element to the first
+        // context for good, so a restart (a new context) is refused, and says why.
+        const refused = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        const { detail } = await refused;
+        expect(detail.code).to.equal('invalid-source');
+        expect(detail.message).to.contain('once per element');
+      }
       player.pause();
       URL.revokeObjectURL(url);
     });

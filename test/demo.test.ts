@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
-import { executeServerCommand, setViewport } from '@web/test-runner-commands';
+import { executeServerCommand } from '@web/test-runner-commands';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
 
@@ -21,7 +21,7 @@ describe('demo page', () => {
 
   it('starts from the Start button, counts frames, shows the pool and draws the waveform', async () => {
     // The whole demo on screen: its stats panel skips rendering while off-screen.
-    await setViewport({ width: 1240, height: 1040 });
+    await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
     const iframe = await fixture<HTMLIFrameElement>(
       html`<iframe title="demo" src="/demo/index.html" style="width: 1200px; height: 1000px; border: 0"></iframe>`,
     );

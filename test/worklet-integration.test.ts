@@ -28,7 +28,10 @@ describe('worklet in a real-time AudioContext', () => {
   });
 
   it('cycles the same pool buffers over 1000+ batches with prompt returns, delivering the signal intact and in order', async () => {
-    const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize: 16 });
+    // 64 × 128 frames (171 ms): far more than a render burst in any engine (Firefox ~20 ms), so
+    // prompt returns mean no skips anywhere.
+    const poolSize = 64;
+    const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize });
     const source = rampSource(context, 4096, true);
     source.connect(recorder.node);
     // Each sample must follow the previous one on the ramp; only a reported skip may jump ahead,
@@ -60,12 +63,12 @@ describe('worklet in a real-time AudioContext', () => {
 
     expect(checked).to.be.greaterThan(1000 * 128);
     expect(mismatches, 'samples out of order or altered').to.equal(0);
-    expect(stats.allocations).to.equal(16);
+    expect(stats.allocations).to.equal(poolSize);
     expect(stats.allocationsAfterStart).to.equal(0);
     expect(stats.hitRate).to.be.at.least(0.99);
     expect(stats.deliveredBatches).to.be.at.least(1100);
     expect(accountingHolds(stats)).to.equal(true);
-    expect(new Set(recorder.frames.map((frame) => frame.bufferId)).size).to.be.at.most(16);
+    expect(new Set(recorder.frames.map((frame) => frame.bufferId)).size).to.be.at.most(poolSize);
     expect(recorder.frames.map((frame) => frame.sequence)).to.deep.equal([...recorder.frames.keys()]);
     const skipped = recorder.frames.reduce((sum, frame) => sum + frame.skippedFrames, 0);
     const lastFrame = (recorder.frames[0]?.frame ?? 0) + (recorder.frames.length - 1) * 128 + skipped + stats.renderGapFrames;
