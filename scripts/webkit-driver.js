@@ -4,11 +4,13 @@
  * the test run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export const WEBKIT_LOG = 'test-output/webkit.log';
 
 /** Audio without a gesture, and a mock microphone without a prompt. */
 export const MINIBROWSER_ARGS = [
@@ -55,9 +57,13 @@ function startXvfb() {
 export async function startWebKitDriver(driverPath) {
   const display = process.env.DISPLAY || (await startXvfb());
   const port = await freePort();
+  // WebKit's own output (GStreamer, OpenAL, GLib warnings) goes to a log, for when a run goes wrong.
+  mkdirSync(dirname(WEBKIT_LOG), { recursive: true });
+  const log = openSync(WEBKIT_LOG, 'w');
+  // PulseAudio kept out of reach: under it WebKitGTK's audio pauses after start, then renders in bursts.
   const driver = spawn(driverPath, [`--port=${port}`], {
     env: { ...process.env, DISPLAY: display, PULSE_SERVER: 'unix:/nonexistent/pulse' },
-    stdio: 'ignore',
+    stdio: ['ignore', log, log],
   });
   endWithThisProcess(driver);
   for (let attempt = 0; attempt < 100; attempt++) {

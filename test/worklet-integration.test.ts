@@ -80,9 +80,9 @@ describe('worklet in a real-time AudioContext', () => {
   });
 
   it('exhausts the pool while the main thread holds every buffer, and recovers once they come back', async () => {
-    // 4 × 512 frames (43 ms) outlast a render burst: Firefox renders about 20 ms at a time, and
-    // returns reach the worklet only between bursts.
-    const batchSize = 512;
+    // 4 × 2048 frames (171 ms) outlast a render burst or a hiccup: Firefox renders about 20 ms at
+    // a time, WebKitGTK now and then stalls for 100 ms, and returns reach the worklet only between.
+    const batchSize = 2048;
     const recorder = await CaptureRecorder.create(context, { batchSize, poolSize: 4, timeout: 60000 });
     const held: (() => void)[] = [];
     recorder.onFrame = (frame) => {
