@@ -151,7 +151,8 @@ const results = {
   offline,
 };
 mkdirSync('bench/results', { recursive: true });
-const stem = `bench/results/${quick ? 'quick-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}`;
+// Only full runs are results to keep; quick and partial ones are named so git ignores them.
+const stem = `bench/results/${quick ? 'quick-' : partial ? 'partial-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}`;
 writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 const charts = writeCharts(results, stem);
 process.stdout.write(partial ? formatTable(results) : formatReport(results));
