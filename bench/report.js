@@ -88,7 +88,7 @@ function mainLines(results) {
     `${results.browser}, Node ${results.node}, ${results.cpus} CPUs, ${results.durationSeconds.toFixed(0)} s in all.`,
     "GCs: collections on that isolate in the window (longest pause, ms), from V8's --trace-gc.",
     ...(results.quick
-      ? ['Quick smoke run: 1 s warm-ups and 3 s windows check that everything runs; its figures and target lines prove nothing.']
+      ? ['Quick smoke run: 1 s warm-ups and 2–3 s windows check that everything runs; its figures and target lines prove nothing.']
       : []),
     '',
     '| transport | batch | ch | window s | batches | audio heap B/s | audio heap B/batch | audio GCs | buffers allocated | main heap B/s | main GCs | underruns | complete | skipped frames | hit rate | latency p50/p99/max ms | main cost p50/p99 ms |',

@@ -17,8 +17,8 @@ const quick = process.argv.includes('--quick');
 const WARMUP_S = quick ? 1 : 3;
 // Stall and hog runs count skips and underruns, not heap per batch: a short warm-up will do.
 const STRESS_WARMUP_S = 2;
-const WINDOW_S = quick ? 3 : 20;
-const GC_WINDOW_S = quick ? 4 : 60;
+const WINDOW_S = quick ? 2 : 20;
+const GC_WINDOW_S = quick ? 3 : 60;
 const STRESS_WINDOW_S = 6;
 const STALL_EVERY_S = 2;
 const SAMPLE_MS = 250;
