@@ -6,7 +6,9 @@
  */
 import { attachToWorklet, launchBrowser, sleep, startBenchServer } from './harness.js';
 
-const [mode = 'ping-pong', batchSize = '1024', warmupSeconds = '4', windowSeconds = '8'] = process.argv.slice(2);
+const [mode = 'ping-pong', batchSize = '1024', warmupArgument = '4', windowArgument = '8'] = process.argv.slice(2);
+const warmupSeconds = Number(warmupArgument);
+const windowSeconds = Number(windowArgument);
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();
 try {
@@ -15,14 +17,14 @@ try {
   await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=1&pool-size=16`);
   await page.evaluate(() => window.bench.start());
   await worklet.ready();
-  await sleep(Number(warmupSeconds) * 1000);
+  await sleep(warmupSeconds * 1000);
   await page.evaluate(() => window.bench.beginWindow());
   await worklet.send('HeapProfiler.startSampling', {
     samplingInterval: 16,
     includeObjectsCollectedByMinorGC: true,
     includeObjectsCollectedByMajorGC: true,
   });
-  await sleep(Number(windowSeconds) * 1000);
+  await sleep(windowSeconds * 1000);
   const { profile } = await worklet.send('HeapProfiler.stopSampling');
   const { batches } = await page.evaluate(() => window.bench.endWindow());
   const bySite = new Map();
@@ -37,10 +39,10 @@ try {
   const sites = [...bySite].sort((a, b) => b[1] - a[1]);
   const total = sites.reduce((sum, [, bytes]) => sum + bytes, 0);
   console.log(`${mode}, batch ${batchSize}, after ${warmupSeconds} s: ${batches} batches in ${windowSeconds} s`);
-  console.log(`sampled ${total} B: ${(total / Number(windowSeconds)).toFixed(0)} B/s, ${(total / batches).toFixed(0)} B/batch`);
+  console.log(`sampled ${total} B: ${(total / windowSeconds).toFixed(0)} B/s, ${(total / batches).toFixed(0)} B/batch`);
   console.log('| B/batch | B/s | call site (innermost three frames) |\n|---|---|---|');
   for (const [site, bytes] of sites.slice(0, 15)) {
-    console.log(`| ${(bytes / batches).toFixed(1)} | ${(bytes / Number(windowSeconds)).toFixed(0)} | ${site} |`);
+    console.log(`| ${(bytes / batches).toFixed(1)} | ${(bytes / windowSeconds).toFixed(0)} | ${site} |`);
   }
 } finally {
   await browser.close();

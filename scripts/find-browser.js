@@ -3,6 +3,7 @@
  * Playwright's own download. Returns undefined when there is none.
  */
 import { existsSync } from 'node:fs';
+import { AWAY_FROM_PULSEAUDIO } from './audio-server.js';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
@@ -20,7 +21,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** A running PulseAudio server slows Chromium's audio clock to a crawl: keep it out of reach. */
-export const CHROMIUM_ENV = { ...process.env, PULSE_SERVER: 'unix:/nonexistent/pulse' };
+export const CHROMIUM_ENV = { ...process.env, ...AWAY_FROM_PULSEAUDIO };
 
 export async function findChromium() {
   const candidates = [process.env.CHROME_PATH, DEBIAN_CHROMIUM];

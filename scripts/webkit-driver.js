@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { WebdriverLauncher } from '@web/test-runner-webdriver';
+import { AWAY_FROM_PULSEAUDIO } from './audio-server.js';
 
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -61,9 +62,8 @@ export async function startWebKitDriver(driverPath) {
   // WebKit's own output (GStreamer, OpenAL, GLib warnings) goes to a log, for when a run goes wrong.
   mkdirSync(dirname(WEBKIT_LOG), { recursive: true });
   const log = openSync(WEBKIT_LOG, 'w');
-  // PulseAudio kept out of reach: under it WebKitGTK's audio pauses after start, then renders in bursts.
   const driver = spawn(driverPath, [`--port=${port}`], {
-    env: { ...process.env, DISPLAY: display, PULSE_SERVER: 'unix:/nonexistent/pulse' },
+    env: { ...process.env, ...AWAY_FROM_PULSEAUDIO, DISPLAY: display },
     stdio: ['ignore', log, log],
   });
   endWithThisProcess(driver);

@@ -44,6 +44,7 @@ export function pageCommands() {
   return {
     name: 'page-commands',
     async executeCommand({ command, payload, session }) {
+      if (command !== 'resize-viewport' && command !== 'save-screenshot') return undefined;
       const webdriver = session.browser.type === 'webdriver' ? session.browser.driverFor(session.id) : null;
       const page = webdriver ? null : session.browser.getPage(session.id);
       if (command === 'resize-viewport') {
@@ -58,19 +59,16 @@ export function pageCommands() {
         }
         return true;
       }
-      if (command === 'save-screenshot') {
-        const path = `test-output/${payload.name}.png`;
-        await mkdir(dirname(path), { recursive: true });
-        if (webdriver) {
-          await (await webdriver.$(payload.selector)).saveScreenshot(path);
-        } else {
-          const element = await page.$(payload.selector);
-          if (!element) throw new Error(`save-screenshot: nothing matches ${payload.selector}`);
-          await element.screenshot({ path });
-        }
-        return path;
+      const path = `test-output/${payload.name}.png`;
+      await mkdir(dirname(path), { recursive: true });
+      if (webdriver) {
+        await (await webdriver.$(payload.selector)).saveScreenshot(path);
+      } else {
+        const element = await page.$(payload.selector);
+        if (!element) throw new Error(`save-screenshot: nothing matches ${payload.selector}`);
+        await element.screenshot({ path });
       }
-      return undefined;
+      return path;
     },
   };
 }
