@@ -1,7 +1,9 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { loadedFrame } from './helpers/frames.js';
 
 /** Resolves once `condition` holds, checked at each animation frame of the demo. */
 function until(frame: Window, condition: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
@@ -17,15 +19,12 @@ function until(frame: Window, condition: () => boolean, what: string, timeoutMs 
 }
 
 describe('demo page', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it('starts from the Start button, counts frames, shows the pool and draws the waveform', async () => {
     // The whole demo on screen: its stats panel skips rendering while off-screen.
     await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
-    const iframe = await fixture<HTMLIFrameElement>(
-      html`<iframe title="demo" src="/demo/index.html" style="width: 1200px; height: 1000px; border: 0"></iframe>`,
-    );
-    await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+    const iframe = await loadedFrame('/demo/index.html', { title: 'demo', style: 'width: 1200px; height: 1000px; border: 0' });
     const demo = iframe.contentWindow as Window;
     const page = iframe.contentDocument as Document;
     await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');

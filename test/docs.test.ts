@@ -1,6 +1,7 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
 
 const DOCS_WITH_EXAMPLES = ['detached-buffers', 'configuration', 'troubleshooting'];
@@ -15,7 +16,7 @@ async function examples(doc: string): Promise<string[]> {
 }
 
 describe('docs examples', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   for (const doc of DOCS_WITH_EXAMPLES) {
     it(`runs every example in docs/${doc}.md against a live analyzer without an error`, async () => {

@@ -1,11 +1,11 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
-import { running, statsWhere } from './helpers/analyzer.js';
+import { running, statsWhere, stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
 
 describe('faults', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it('counts every frame through stalls of 100 ms, 500 ms and 2 s, one pool-exhausted per episode, and recovers', async () => {
     // 16 buffers of 1024 frames hold about 350 ms of audio: the first stall fits, the others do not.

@@ -1,8 +1,9 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { AnalyzerStats } from '../src/events.js';
 import { batchBufferBytes, writeBatchHeader } from '../src/protocol.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
 import { nextEvent } from './helpers/events.js';
 import { randomInt, seededRandom } from './helpers/random.js';
@@ -58,7 +59,7 @@ function junkMessage(random: () => number, depth = 0): unknown {
 }
 
 describe('fuzz', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it('survives 10,000 random and malformed messages posted straight at the processor, accounting intact', async () => {
     const context = new AudioContext({ sampleRate: 48000 });

@@ -1,7 +1,9 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { loadedFrame } from './helpers/frames.js';
 
 interface InstalledPackage {
   page: string;
@@ -12,10 +14,7 @@ interface InstalledPackage {
 
 /** Loads a page in an iframe, starts its analyzer, and resolves with the test tone's rms over ten frames. */
 async function runPage(src: string): Promise<{ analyzer: AudioPoolAnalyzer; panel: PoolStatsPanel; rms: number }> {
-  const iframe = await fixture<HTMLIFrameElement>(
-    html`<iframe title="installed package" src=${src} style="width: 800px; height: 700px"></iframe>`,
-  );
-  await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+  const iframe = await loadedFrame(src, { title: 'installed package', style: 'width: 800px; height: 700px' });
   const page = iframe.contentWindow as Window & typeof globalThis;
   await page.customElements.whenDefined('pool-stats-panel');
   const analyzer = page.document.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
@@ -39,7 +38,7 @@ describe('the packed package', function () {
     installed = (await executeServerCommand('install-packed-package')) as InstalledPackage;
   });
 
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it('ships the modules, their types, both bundles and the manifest, and no tests or sources', () => {
     for (const file of [

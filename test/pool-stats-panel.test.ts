@@ -1,7 +1,8 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
 import { syntheticStats } from './helpers/stats.js';
 
@@ -46,7 +47,7 @@ function fourBufferStats() {
 }
 
 describe('<pool-stats-panel>', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it('shows every figure of a snapshot', async () => {
     const panel = await fixture<PoolStatsPanel>(

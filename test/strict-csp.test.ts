@@ -1,12 +1,13 @@
-import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { loadedFrame } from './helpers/frames.js';
 
 describe('under a strict Content-Security-Policy', () => {
-  afterEach(() => fixtureCleanup());
+  afterEach(stopAnalyzersAndCleanup);
 
   it("runs with script-src 'self' only: no inline script, eval or blob worklet", async () => {
-    const iframe = await fixture<HTMLIFrameElement>(html`<iframe title="strict CSP" src="/test/fixtures/strict-csp.html"></iframe>`);
-    await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+    const iframe = await loadedFrame('/test/fixtures/strict-csp.html', { title: 'strict CSP' });
     const page = iframe.contentWindow as Window & typeof globalThis & { violations: string[] };
     await page.customElements.whenDefined('audio-pool-analyzer');
     // The policy is in force: eval is refused in this frame.
