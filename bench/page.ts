@@ -13,15 +13,12 @@
 import '../src/index.js';
 import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { readOutputUnderruns } from '../src/capture-controller.js';
 import { type AnalysisFrame, CaptureSession, pushLevels } from '../src/capture-session.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
+import type { OutputUnderruns } from '../src/events.js';
 import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
 import { DEFAULT_WORKLET_URL } from '../src/worklet-url.js';
-
-interface PlaybackStats {
-  underrunEvents: number;
-  underrunDuration: number;
-}
 
 export interface WindowResult {
   crossOriginIsolated: boolean;
@@ -68,7 +65,7 @@ let ringDropped: () => number | null = () => null;
 let windowStart = 0;
 let statsAtStart: PoolStats | null = null;
 let droppedAtStart = 0;
-let playbackAtStart: PlaybackStats = { underrunEvents: 0, underrunDuration: 0 };
+let playbackAtStart: OutputUnderruns = { events: 0, durationMs: 0 };
 let firstFrame = -1;
 let lastFrame = -1;
 let batches = 0;
@@ -129,9 +126,10 @@ function instrument(target: MessagePort): void {
   }) as MessagePort['postMessage'];
 }
 
-function playback(): PlaybackStats {
-  const stats = (context as AudioContext & { playbackStats?: PlaybackStats }).playbackStats;
-  return { underrunEvents: stats?.underrunEvents ?? 0, underrunDuration: stats?.underrunDuration ?? 0 };
+function playback(): OutputUnderruns {
+  const underruns = readOutputUnderruns(context);
+  if (!underruns) throw new Error('this browser has no AudioContext.playbackStats: underruns cannot be measured');
+  return underruns;
 }
 
 function toneInto(target: BaseAudioContext, node: AudioNode): OscillatorNode {
@@ -339,8 +337,8 @@ const bench = {
       latencyMs,
       costMs,
       resumeMs,
-      underrunEvents: now.underrunEvents - playbackAtStart.underrunEvents,
-      underrunMs: (now.underrunDuration - playbackAtStart.underrunDuration) * 1000,
+      underrunEvents: now.events - playbackAtStart.events,
+      underrunMs: now.durationMs - playbackAtStart.durationMs,
       stats,
       statsAtStart,
     };

@@ -11,7 +11,7 @@ import {
 } from './audio-sources.js';
 import { CaptureSession } from './capture-session.js';
 import type { CaptureConfig } from './config.js';
-import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit } from './events.js';
+import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
 import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
 
 /** How long start() waits for `resume()` before reporting `suspended` (autoplay without a gesture never resolves). */
@@ -96,7 +96,7 @@ export class CaptureController implements ReactiveController {
     context.onstatechange = null;
     source?.dispose();
     if (session) {
-      if (context.state !== 'closed') this.absorbStats(await session.stop(), session);
+      if (context.state !== 'closed') this.absorbStats(await session.stop(), session, context);
       session.dispose();
     }
     node?.disconnect();
@@ -187,7 +187,7 @@ export class CaptureController implements ReactiveController {
     node.connect(new GainNode(context, { gain: 0 })).connect(context.destination);
     this.session = new CaptureSession(node.port, context.sampleRate, config, {
       frame: (frame) => emit(this.host, 'analysis-frame', frame),
-      stats: (stats) => this.absorbStats(stats, this.session),
+      stats: (stats) => this.absorbStats(stats, this.session, context),
       exhausted: (frame) => emit(this.host, 'pool-exhausted', { frame, time: frame / context.sampleRate }),
       reclaimed: (bufferId, ageMs) => emit(this.host, 'buffer-reclaimed', { bufferId, ageMs }),
       error: (code, message) => this.report(WORKLET_ERROR_CODES[code], `worklet: ${message}`),
@@ -245,9 +245,9 @@ export class CaptureController implements ReactiveController {
     else void this.stop();
   }
 
-  private absorbStats(stats: PoolStats | null, session: CaptureSession | null): void {
+  private absorbStats(stats: PoolStats | null, session: CaptureSession | null, context: AudioContext): void {
     if (!stats || !session) return;
-    this.stats = { ...stats, ...session.counters, retained: session.retainedCount };
+    this.stats = { ...stats, ...session.counters, retained: session.retainedCount, outputUnderruns: readOutputUnderruns(context) };
     emit(this.host, 'pool-stats', this.stats);
     this.host.requestUpdate();
   }
@@ -268,4 +268,17 @@ export class CaptureController implements ReactiveController {
     this.host.requestUpdate();
     emit(this.host, 'state-change', { state, previous });
   }
+}
+
+/** `AudioContext.playbackStats`, where the browser has it (Chromium does; it is not in TypeScript's DOM types yet). */
+interface PlaybackStats {
+  underrunEvents: number;
+  /** Seconds. */
+  underrunDuration: number;
+}
+
+/** The browser's underrun counters for a context, or null where it keeps none. */
+export function readOutputUnderruns(context: AudioContext): OutputUnderruns | null {
+  const stats = (context as AudioContext & { playbackStats?: PlaybackStats }).playbackStats;
+  return stats ? { events: stats.underrunEvents, durationMs: stats.underrunDuration * 1000 } : null;
 }

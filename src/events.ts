@@ -23,6 +23,18 @@ export type AnalyzerErrorCode = (typeof ANALYZER_ERROR_CODES)[number];
 export interface AnalyzerStats extends PoolStats, SessionCounters {
   /** Buffers listeners retained and have not released. */
   retained: number;
+  /**
+   * Glitches at the output as the browser counts them (`AudioContext.playbackStats`, updated about
+   * once a second), or null where the browser does not count them.
+   */
+  outputUnderruns: OutputUnderruns | null;
+}
+
+/** The browser's own count of output underruns since the context started. */
+export interface OutputUnderruns {
+  events: number;
+  /** Their total length. */
+  durationMs: number;
 }
 
 export interface StateChangeDetail {

@@ -209,6 +209,13 @@ export class PoolStatsPanel extends LitElement {
       ['Buffers returned / messages', `${stats.buffersReturned} / ${stats.returnMessages}`],
       ['Render gaps (browser)', `${stats.renderGaps} (${stats.renderGapFrames} frames)`],
       [
+        'Output underruns (browser)',
+        stats.outputUnderruns
+          ? `${stats.outputUnderruns.events} (${stats.outputUnderruns.durationMs.toFixed(1)} ms)`
+          : 'not measured in this browser',
+        (stats.outputUnderruns?.events ?? 0) > 0,
+      ],
+      [
         'Longest main-thread stall',
         this.longestStallMs === null ? 'not measured in this browser' : `${Math.round(this.longestStallMs)} ms`,
       ],

@@ -139,6 +139,19 @@ describe('<audio-pool-analyzer>', () => {
       expect(frames.events[0]?.bubbles && frames.events[0]?.composed).to.equal(true);
     });
 
+    it("carries the browser's own output-underrun count in its stats, or null where the browser keeps none", async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone"></audio-pool-analyzer>`);
+      await running(analyzer);
+      const { detail } = await statsWhere(analyzer);
+      // Chromium has AudioContext.playbackStats; Firefox ESR 153 and WebKitGTK 2.50 do not.
+      if ('playbackStats' in AudioContext.prototype) {
+        expect(Number.isInteger(detail.outputUnderruns?.events)).to.equal(true);
+        expect(detail.outputUnderruns?.durationMs).to.be.at.least(0);
+      } else {
+        expect(detail.outputUnderruns).to.equal(null);
+      }
+    });
+
     it('captures several channels: a mono tone is up-mixed to each of them', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
         html`<audio-pool-analyzer source="test-tone" channels="2" batch-size="512"></audio-pool-analyzer>`,

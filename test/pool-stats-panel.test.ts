@@ -66,9 +66,21 @@ describe('<pool-stats-panel>', () => {
     expect(counter(panel, 'Invalid returns: duplicate')).to.equal('4');
     expect(counter(panel, 'Invalid returns: late (after reclaim)')).to.equal('5');
     expect(counter(panel, 'Turnover avg / max')).to.equal('12.5 / 40.0 ms');
+    expect(counter(panel, 'Output underruns (browser)')).to.equal('not measured in this browser');
     // Long tasks are observed where the browser reports them (Chromium), and said so elsewhere.
     const observesLongTasks = PerformanceObserver.supportedEntryTypes?.includes('longtask') ?? false;
     expect(counter(panel, 'Longest main-thread stall')).to.match(observesLongTasks ? /^\d+ ms$/ : /^not measured in this browser$/);
+  });
+
+  it("flags the browser's output underruns where it counts them", async () => {
+    const panel = await fixture<PoolStatsPanel>(
+      html`<pool-stats-panel .stats=${syntheticStats({ outputUnderruns: { events: 2, durationMs: 12.5 } })}></pool-stats-panel>`,
+    );
+    const cell = [...(panel.shadowRoot?.querySelectorAll('tr') ?? [])]
+      .find((row) => row.querySelector('th')?.textContent === 'Output underruns (browser)')
+      ?.querySelector('td');
+    expect(cell?.textContent).to.equal('2 (12.5 ms)');
+    expect(cell?.classList.contains('alarm')).to.equal(true);
   });
 
   it('draws one cell per buffer, by state, in text as well as colour, flagging a stuck one', async () => {

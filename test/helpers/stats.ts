@@ -18,6 +18,7 @@ export function syntheticStats(overrides: Partial<AnalyzerStats> = {}): Analyzer
     ...engineStats(),
     ...createSessionCounters(),
     retained: 0,
+    outputUnderruns: null,
     ...overrides,
   };
 }
