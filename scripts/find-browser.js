@@ -49,12 +49,10 @@ export const FIREFOX_PREFS = {
   'media.navigator.permission.disabled': true,
 };
 
-/** The browsers a test run covers: $TEST_BROWSERS (comma-separated), else the default ones. */
+/** The browsers a test run covers: $TEST_BROWSERS (comma-separated), else all three. */
 export function selectedBrowsers() {
   const all = ['chromium', 'firefox', 'webkit'];
-  // WebKit joins the default run once its whole suite passes there (see the README's support table).
-  const byDefault = ['chromium', 'firefox'];
-  const chosen = process.env.TEST_BROWSERS?.split(',').map((name) => name.trim().toLowerCase()) ?? byDefault;
+  const chosen = process.env.TEST_BROWSERS?.split(',').map((name) => name.trim().toLowerCase()) ?? all;
   const unknown = chosen.filter((name) => !all.includes(name));
   if (unknown.length > 0) throw new Error(`TEST_BROWSERS: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
   return chosen;
