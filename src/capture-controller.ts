@@ -155,7 +155,11 @@ export class CaptureController implements ReactiveController {
     const node = this.createNode(context, this.options.config());
     this.context = context;
     this.node = node;
-    context.onstatechange = () => this.syncState(context);
+    // While starting, the context may already run (autoplay allowed) before the source is connected
+    // (a microphone prompt can take seconds): launch() reports the state once it is.
+    context.onstatechange = () => {
+      if (this.state !== 'starting') this.syncState(context);
+    };
     const sourceConnected = await this.replaceSource(context, node);
     if (run !== this.run) return;
     if (!sourceConnected) {

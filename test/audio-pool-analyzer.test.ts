@@ -349,6 +349,36 @@ describe('<audio-pool-analyzer>', () => {
       expect(framesInBatch).to.equal(1024);
     });
 
+    it('stays starting until its source is connected, however long the microphone takes', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="microphone"></audio-pool-analyzer>`);
+      const original = navigator.mediaDevices.getUserMedia;
+      let grant = () => {};
+      const asked = new Promise<void>((resolveAsked) => {
+        navigator.mediaDevices.getUserMedia = (constraints) =>
+          new Promise((resolve) => {
+            grant = () => resolve(original.call(navigator.mediaDevices, constraints));
+            resolveAsked();
+          });
+      });
+      try {
+        const started = running(analyzer);
+        await asked;
+        // The context runs while the page is still waiting for the microphone (as behind a prompt).
+        const context = analyzer.context as AudioContext;
+        if (context.state !== 'running') {
+          const changed = new Promise((resolve) => context.addEventListener('statechange', resolve, { once: true }));
+          await context.resume();
+          await changed;
+        }
+        expect(analyzer.state).to.equal('starting');
+        grant();
+        await started;
+        expect(analyzer.state).to.equal('running');
+      } finally {
+        navigator.mediaDevices.getUserMedia = original;
+      }
+    });
+
     it('stops the microphone tracks when it stops', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="microphone"></audio-pool-analyzer>`);
       const original = navigator.mediaDevices.getUserMedia;
