@@ -1,10 +1,11 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher, defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { WebdriverLauncher } from '@web/test-runner-webdriver';
 import * as puppeteer from 'puppeteer-core';
 import { ensurePulseAudio } from './scripts/audio-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, FIREFOX_PREFS, findChromium, findFirefox, selectedBrowsers } from './scripts/find-browser.js';
-import { findWebKit, MINIBROWSER_ARGS, SessionPerFileLauncher, startWebKitDriver } from './scripts/webkit-driver.js';
+import { findWebKit, MINIBROWSER_ARGS, startWebKitDriver } from './scripts/webkit-driver.js';
 import { generatedFiles, installPackedPackage, pageCommands, strictCspFixture } from './scripts/wtr-plugins.js';
 
 const browsers = selectedBrowsers();
@@ -32,7 +33,7 @@ async function webkit() {
   const found = findWebKit();
   if (!found) throw new Error('No WebKit found: install "webkit2gtk-driver" and "xvfb", or run with TEST_BROWSERS=chromium,firefox.');
   const port = await startWebKitDriver(found.driver);
-  return new SessionPerFileLauncher({
+  return new WebdriverLauncher({
     hostname: '127.0.0.1',
     port,
     path: '/',

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { WebdriverLauncher } from '@web/test-runner-webdriver';
 import { AWAY_FROM_PULSEAUDIO } from './audio-server.js';
 
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
@@ -76,60 +75,4 @@ export async function startWebKitDriver(driverPath) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`WebKitWebDriver did not answer on port ${port}`);
-}
-
-/**
- * A WebDriver session, so a MiniBrowser, of its own for each test file: in one long-lived page
- * WebKitGTK's web process crashes after some 60 AudioContexts, and takes the whole run with it.
- */
-export class SessionPerFileLauncher {
-  name = 'WebKit';
-  type = 'webdriver';
-  #sessions = new Map();
-
-  constructor(options) {
-    this.options = options;
-  }
-
-  initialize(config) {
-    this.config = config;
-  }
-
-  async startSession(id, url) {
-    const launcher = new WebdriverLauncher(this.options);
-    await launcher.initialize(this.config);
-    this.#sessions.set(id, launcher);
-    await launcher.startSession(id, url);
-  }
-
-  isActive(id) {
-    return this.#sessions.get(id)?.isActive(id) ?? false;
-  }
-
-  getBrowserUrl(id) {
-    return this.#sessions.get(id)?.getBrowserUrl(id);
-  }
-
-  async stopSession(id) {
-    const launcher = this.#sessions.get(id);
-    this.#sessions.delete(id);
-    try {
-      return await launcher.stopSession(id);
-    } finally {
-      await launcher.stop();
-    }
-  }
-
-  startDebugSession() {
-    throw new Error('WebKit runs headless here: debug in Chromium or Firefox');
-  }
-
-  async stop() {
-    await Promise.all([...this.#sessions.values()].map((launcher) => launcher.stop()));
-  }
-
-  /** The WebdriverIO browser running a test file, for the page commands. */
-  driverFor(id) {
-    return this.#sessions.get(id)?.driver;
-  }
 }

@@ -37,15 +37,14 @@ export function strictCspFixture() {
  * executeServerCommand('save-screenshot', { selector, name }) writes test-output/<name>.png for
  * people to look at; executeServerCommand('resize-viewport', { width, height }) makes at least that
  * much of the page visible. Both work with every launcher: Playwright and Puppeteer pages, and
- * WebdriverIO's browser (whose window has the test page and no viewport of its own to set; see
- * SessionPerFileLauncher).
+ * WebdriverIO's browser (whose window has the test page and no viewport of its own to set).
  */
 export function pageCommands() {
   return {
     name: 'page-commands',
     async executeCommand({ command, payload, session }) {
       if (command !== 'resize-viewport' && command !== 'save-screenshot') return undefined;
-      const webdriver = session.browser.type === 'webdriver' ? session.browser.driverFor(session.id) : null;
+      const webdriver = session.browser.type === 'webdriver' ? session.browser.driver : null;
       const page = webdriver ? null : session.browser.getPage(session.id);
       if (command === 'resize-viewport') {
         const { width, height } = payload;
