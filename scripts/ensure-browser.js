@@ -1,7 +1,8 @@
 /**
- * `pretest`: makes sure every browser the run covers (see TEST_BROWSERS) is here, with what it
- * needs. What is missing is installed with Debian's apt-get when that is usable (as root);
- * otherwise the run stops and says how to get it.
+ * `pretest`, and `.ci/run` before `npm ci`: makes sure every browser the run covers (see
+ * TEST_BROWSERS) is here, with what it needs. What is missing is installed with Debian's apt-get
+ * when that is usable (as root); otherwise the run stops and says how to get it. Uses Node's
+ * built-ins only (Playwright's own Chromium counts only once it is installed).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -14,9 +14,13 @@ function cells(panel: PoolStatsPanel): HTMLElement[] {
   return [...(panel.shadowRoot?.querySelectorAll<HTMLElement>('[part~="cell"]') ?? [])];
 }
 
-function counter(panel: PoolStatsPanel, name: string): string | undefined {
+function counterCell(panel: PoolStatsPanel, name: string): HTMLTableCellElement | undefined {
   const rows = [...(panel.shadowRoot?.querySelectorAll('tr') ?? [])];
-  return rows.find((row) => row.querySelector('th')?.textContent === name)?.querySelector('td')?.textContent ?? undefined;
+  return rows.find((row) => row.querySelector('th')?.textContent === name)?.querySelector('td') ?? undefined;
+}
+
+function counter(panel: PoolStatsPanel, name: string): string | undefined {
+  return counterCell(panel, name)?.textContent ?? undefined;
 }
 
 /** Four buffers: available, in flight, processing for 30 ms, processing for 900 ms (stuck). */
@@ -76,9 +80,7 @@ describe('<pool-stats-panel>', () => {
     const panel = await fixture<PoolStatsPanel>(
       html`<pool-stats-panel .stats=${syntheticStats({ outputUnderruns: { events: 2, durationMs: 12.5 } })}></pool-stats-panel>`,
     );
-    const cell = [...(panel.shadowRoot?.querySelectorAll('tr') ?? [])]
-      .find((row) => row.querySelector('th')?.textContent === 'Output underruns (browser)')
-      ?.querySelector('td');
+    const cell = counterCell(panel, 'Output underruns (browser)');
     expect(cell?.textContent).to.equal('2 (12.5 ms)');
     expect(cell?.classList.contains('alarm')).to.equal(true);
   });
