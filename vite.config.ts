@@ -32,9 +32,13 @@ function generatedFiles(): Plugin {
   };
 }
 
+/** Cross-origin isolation: the page gets SharedArrayBuffer, so the analyzer's `auto` transport picks `shared`. */
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** The demo: `npm start` serves it, `npm run build` writes it to dist-demo/. The library is built by tsc and esbuild. */
 export default defineConfig({
   plugins: [generatedFiles()],
-  server: { open: '/demo/' },
+  server: { open: '/demo/', headers: ISOLATED },
+  preview: { headers: ISOLATED },
   build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: 'demo/index.html' } },
 });

@@ -1,8 +1,8 @@
 /**
  * Bench-only baseline: posts one preallocated buffer per batch *without* transfer, so the browser
  * copies it (structured clone) and the worklet keeps its buffer. Same header format as the
- * capture processor, marked not pooled, so the page's CaptureSession decodes it and returns
- * nothing. Registered as `bench-clone-capture`.
+ * capture processor, marked as carried by `allocate`, so the page's CaptureSession decodes it
+ * and gives nothing back. Registered as `bench-clone-capture`.
  */
 import { batchBufferBytes, HEADER_SLOTS, PROTOCOL_VERSION, writeBatchHeader } from '../src/protocol.js';
 
@@ -10,13 +10,13 @@ class CloneCaptureProcessor extends AudioWorkletProcessor {
   private readonly batchSize: number;
   private readonly view: Float32Array;
   private fill = 0;
-  private batchStart = 0;
-  private sequence = 0;
+  private readonly batch = { sequence: 0, frame: 0, skippedFrames: 0, channels: 1, frames: 0 };
 
   constructor(options: { processorOptions?: { protocolVersion?: number; config?: { batchSize?: number } } }) {
     super();
     if (options.processorOptions?.protocolVersion !== PROTOCOL_VERSION) throw new Error('protocol mismatch');
     this.batchSize = options.processorOptions.config?.batchSize ?? 1024;
+    this.batch.frames = this.batchSize;
     this.view = new Float32Array(batchBufferBytes(this.batchSize, 1) / 4);
   }
 
@@ -25,13 +25,14 @@ class CloneCaptureProcessor extends AudioWorkletProcessor {
     const input = inputs[0]?.[0];
     let offset = 0;
     while (offset < quantum) {
-      if (this.fill === 0) this.batchStart = currentFrame + offset;
+      if (this.fill === 0) this.batch.frame = currentFrame + offset;
       const frames = Math.min(quantum - offset, this.batchSize - this.fill);
       for (let i = 0; i < frames; i++) this.view[HEADER_SLOTS + this.fill + i] = input ? (input[offset + i] as number) : 0;
       this.fill += frames;
       offset += frames;
       if (this.fill === this.batchSize) {
-        writeBatchHeader(this.view, 0, this.sequence++, this.batchStart, 0, 1, this.batchSize, false);
+        writeBatchHeader(this.view, this.batch, 0, 'allocate');
+        this.batch.sequence++;
         this.port.postMessage(this.view.buffer);
         this.fill = 0;
       }

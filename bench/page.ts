@@ -14,10 +14,11 @@ import '../src/index.js';
 import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { readOutputUnderruns } from '../src/capture-controller.js';
-import { type AnalysisFrame, CaptureSession, pushLevels } from '../src/capture-session.js';
+import { CaptureSession, pushLevels } from '../src/capture-session.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import type { OutputUnderruns } from '../src/events.js';
-import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
+import type { AnalysisFrame, OutputUnderruns } from '../src/events.js';
+import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
+import type { PoolStats } from '../src/stats.js';
 import { DEFAULT_WORKLET_URL } from '../src/worklet-url.js';
 
 export interface WindowResult {

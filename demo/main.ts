@@ -61,9 +61,12 @@ analyzer.addEventListener('analysis-frame', ({ detail }) => {
   }
 });
 
+/** What the pool holds in audio: its slots (for copy, its window of credits) times the batch. */
 function showPoolDuration(): void {
   const sampleRate = analyzer.context?.sampleRate ?? 48000;
-  $<HTMLOutputElement>('#pool-ms').value = `${Math.round((analyzer.poolSize * analyzer.batchSize * 1000) / sampleRate)} ms`;
+  const slots = analyzer.stats?.buffers || analyzer.poolSize;
+  $<HTMLOutputElement>('#pool-ms').value = `${Math.round((slots * analyzer.batchSize * 1000) / sampleRate)} ms`;
+  $<HTMLOutputElement>('#transport-active').value = analyzer.transportActive ?? '–';
 }
 showPoolDuration();
 
@@ -72,6 +75,7 @@ analyzer.addEventListener('state-change', ({ detail }) => {
   showPoolDuration();
   note(`state ${detail.previous} → ${detail.state}`);
 });
+analyzer.addEventListener('pool-stats', showPoolDuration);
 analyzer.addEventListener('pool-exhausted', ({ detail }) => note(`pool exhausted at ${detail.time.toFixed(2)} s: skipping batches`));
 analyzer.addEventListener('buffer-reclaimed', ({ detail }) =>
   note(`buffer ${detail.bufferId} reclaimed after ${Math.round(detail.ageMs)} ms`),

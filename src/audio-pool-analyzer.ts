@@ -2,7 +2,15 @@ import { css, html, LitElement, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { SourceInput } from './audio-sources.js';
 import { CaptureController } from './capture-controller.js';
-import { CAPTURE_OPTION_NAMES, CAPTURE_OPTIONS, type CaptureConfig, DEFAULT_CONFIG, parseOption, type Transport } from './config.js';
+import {
+  type ActiveTransport,
+  CAPTURE_OPTION_NAMES,
+  CAPTURE_OPTIONS,
+  type CaptureConfig,
+  DEFAULT_CONFIG,
+  parseOption,
+  type Transport,
+} from './config.js';
 import { type AnalyzerErrorDetail, type AnalyzerState, type AnalyzerStats, emit } from './events.js';
 import { DEFAULT_WORKLET_URL } from './worklet-url.js';
 
@@ -10,18 +18,20 @@ import { DEFAULT_WORKLET_URL } from './worklet-url.js';
 const rawAttribute = { fromAttribute: (value: string | null) => value };
 
 /**
- * Real-time audio analysis with a zero-copy buffer pool between the AudioWorklet and the page.
+ * Real-time audio analysis without garbage on the audio thread: batches of samples leave the
+ * AudioWorklet through a bounded pool (in shared memory on cross-origin-isolated pages, as
+ * copies elsewhere) and reach the page as `analysis-frame` events.
  *
  * Drop it in, pick a `source`, call `start()` (or set `autostart`), and listen to
- * `analysis-frame`. Each frame's `channelData` views point into a pooled buffer that goes back to
+ * `analysis-frame`. Each frame's `channelData` views point into pooled memory that goes back to
  * the worklet as soon as the listeners return: they are valid **during dispatch only** (copy what
  * you keep, or call `detail.retain()` and later the release function it returns).
  *
  * Read-only attributes, refreshed at every stats update so CSS and other code can watch them:
- * `state`, `hit-rate`, `available`, `in-flight`, `processing`, `dropped`, `reclaimed`,
- * `allocations`.
+ * `state`, `transport-active`, `hit-rate`, `available`, `in-flight`, `processing`, `dropped`,
+ * `reclaimed`, `allocations`.
  *
- * @summary Captures audio in pooled, transferred batches and fires analysis frames.
+ * @summary Captures audio in pooled batches without audio-thread garbage and fires analysis frames.
  *
  * @slot - Anything to show inside the analyzer (it renders nothing of its own).
  *
@@ -30,9 +40,10 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
  * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.
  * @fires {CustomEvent<StateChangeDetail>} state-change - `{ state, previous }`.
- * @fires {CustomEvent<AnalyzerErrorDetail>} analyzer-error - `{ code, message, attribute? }`; codes: unsupported, insecure-context, worklet-load-failed, permission-denied, source-not-found, invalid-source, processor-error, invalid-attribute, invalid-message.
+ * @fires {CustomEvent<AnalyzerErrorDetail>} analyzer-error - `{ code, message, attribute? }`; codes: unsupported, insecure-context, worklet-load-failed, permission-denied, source-not-found, invalid-source, processor-error, invalid-attribute, invalid-message, transport-unavailable.
  *
  * @attr {string} state - Read-only: idle, starting, running, suspended, stopped or error.
+ * @attr {string} transport-active - Read-only: the transport that runs (shared, copy, ping-pong or allocate); absent before the first start.
  * @attr {number} hit-rate - Read-only: batches delivered / batches formed (0–1).
  * @attr {number} available - Read-only: buffers in the pool now.
  * @attr {number} in-flight - Read-only: buffers posted and not yet back.
@@ -84,7 +95,12 @@ export class AudioPoolAnalyzer extends LitElement {
     this.setOption('channels', value);
   }
 
-  /** `ping-pong` (pooled, the default) or `allocate` (a new buffer per batch: the A/B baseline). */
+  /**
+   * `auto` (the default: `shared` on cross-origin-isolated pages, else `copy`), `shared` (the pool
+   * in shared memory), `copy` (a copy per batch, bounded by acknowledgements), `ping-pong` (pooled
+   * buffers transferred out and back: the seed's design) or `allocate` (a new buffer per batch: the
+   * A/B baseline).
+   */
   @property({ attribute: 'transport', converter: rawAttribute })
   get transport(): Transport {
     return this.config.transport;
@@ -126,6 +142,11 @@ export class AudioPoolAnalyzer extends LitElement {
   /** Lifecycle state: idle, starting, running, suspended, stopped or error. */
   get state(): AnalyzerState {
     return this.capture.state;
+  }
+
+  /** The transport that runs (or last ran), `transport` resolved for this page; null before the first start. */
+  get transportActive(): ActiveTransport | null {
+    return this.capture.transportActive;
   }
 
   /** The latest stats snapshot, or null before the first. */
@@ -246,6 +267,7 @@ export class AudioPoolAnalyzer extends LitElement {
 
   private reflectStats(): void {
     this.setAttribute('state', this.state);
+    if (this.transportActive !== null) this.setAttribute('transport-active', this.transportActive);
     const stats = this.stats;
     if (!stats) return;
     this.setAttribute('hit-rate', String(Math.round(stats.hitRate * 10000) / 10000));

@@ -10,9 +10,11 @@ import {
   type SourceInput,
 } from './audio-sources.js';
 import { CaptureSession } from './capture-session.js';
-import type { CaptureConfig } from './config.js';
+import type { ActiveTransport, CaptureConfig, WorkletConfig } from './config.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
-import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
+import { PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
+import type { PoolStats } from './stats.js';
+import { resolveTransport } from './transports/index.js';
 
 /** How long start() waits for `resume()` before reporting `suspended` (autoplay without a gesture never resolves). */
 const RESUME_WAIT_MS = 1000;
@@ -28,11 +30,12 @@ export interface CaptureControllerConfig {
   autostart(): boolean;
 }
 
-const WORKLET_ERROR_CODES: Record<WorkletErrorCode | 'invalid-message', AnalyzerErrorCode> = {
+const WORKLET_ERROR_CODES: Record<WorkletErrorCode, AnalyzerErrorCode> = {
   'invalid-message': 'invalid-message',
   'invalid-config': 'invalid-attribute',
   'protocol-mismatch': 'worklet-load-failed',
   'processor-error': 'processor-error',
+  'transport-unavailable': 'transport-unavailable',
 };
 
 /**
@@ -46,6 +49,8 @@ export class CaptureController implements ReactiveController {
   node: AudioWorkletNode | null = null;
   /** The latest stats snapshot, kept after stop. */
   stats: AnalyzerStats | null = null;
+  /** The transport that runs (or last ran): `transport` resolved for this page, then as the worklet reports it. */
+  transportActive: ActiveTransport | null = null;
 
   private readonly host: ReactiveControllerHost & HTMLElement;
   private readonly options: CaptureControllerConfig;
@@ -113,7 +118,20 @@ export class CaptureController implements ReactiveController {
   configure(changes: Partial<CaptureConfig>): void {
     if (!this.session || !this.node) return;
     if (changes.channels !== undefined) this.node.channelCount = changes.channels;
-    this.session.configure(changes);
+    this.session.configure(this.workletConfig(changes));
+  }
+
+  /** The options as the worklet takes them: the transport resolved for this page (reporting a fallback). */
+  private workletConfig(config: Partial<CaptureConfig>): Partial<WorkletConfig> {
+    if (config.transport === undefined) return config as Partial<WorkletConfig>;
+    const { transport, unavailable } = resolveTransport(config.transport);
+    if (unavailable !== null)
+      this.report(
+        'transport-unavailable',
+        `transport "${config.transport}" cannot run here: ${unavailable}; running "${transport}" instead`,
+      );
+    this.transportActive = transport;
+    return { ...config, transport };
   }
 
   /** Feeds the analyzer from a node, stream or media element; replaces the current source. */
@@ -170,7 +188,8 @@ export class CaptureController implements ReactiveController {
     await this.resume(context, run);
   }
 
-  private createNode(context: AudioContext, config: CaptureConfig): AudioWorkletNode {
+  private createNode(context: AudioContext, options: CaptureConfig): AudioWorkletNode {
+    const config = this.workletConfig(options) as WorkletConfig;
     const node = new AudioWorkletNode(context, PROCESSOR_NAME, {
       numberOfInputs: 1,
       numberOfOutputs: 1,
@@ -251,6 +270,7 @@ export class CaptureController implements ReactiveController {
 
   private absorbStats(stats: PoolStats | null, session: CaptureSession | null, context: AudioContext): void {
     if (!stats || !session) return;
+    this.transportActive = stats.transport;
     this.stats = { ...stats, ...session.counters, retained: session.retainedCount, outputUnderruns: readOutputUnderruns(context) };
     emit(this.host, 'pool-stats', this.stats);
     this.host.requestUpdate();

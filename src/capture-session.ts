@@ -1,117 +1,106 @@
-import type { CaptureConfig } from './config.js';
 import {
-  type BatchMessage,
-  channelViews,
-  type PoolStats,
+  type BatchSource,
+  createSessionCounters,
+  type FrameSink,
+  type PoolShape,
+  type Retainer,
+  type ReturnPolicy,
+  type SessionCounters,
+} from './batch-source.js';
+import type { ActiveTransport, WorkletConfig } from './config.js';
+import type { AnalysisFrame } from './events.js';
+import {
+  type BatchHeader,
+  batchBufferBytes,
+  canHoldHeader,
+  createBatchHeader,
   parseFromWorkletMessage,
+  type ReturnPayload,
+  readBatchHeader,
   type ToWorkletMessage,
   type WorkletErrorCode,
 } from './protocol.js';
-
-/** One delivered batch, as listeners see it. */
-export interface AnalysisFrame {
-  /** Delivered batches before this one (consecutive; a skip does not use a number). */
-  sequence: number;
-  /** Context frame of the first sample. */
-  frame: number;
-  /** `frame` in seconds of context time. */
-  time: number;
-  sampleRate: number;
-  /**
-   * One view per channel into the pooled buffer. Valid **during dispatch only**: the buffer goes
-   * back to the worklet afterwards and the views become empty (detached). Copy what you keep,
-   * or call `retain()`.
-   */
-  channelData: Float32Array[];
-  /** Root mean square per channel. */
-  rms: number[];
-  /** Largest absolute sample per channel. */
-  peak: number[];
-  /** Frames skipped (pool exhausted) right before this batch. */
-  skippedFrames: number;
-  /** Id of the pool buffer carrying the batch (0 in allocate mode); for debugging. */
-  bufferId: number;
-  /**
-   * Keeps the buffer out of the pool (state processing) until the returned release function is
-   * called; calling it twice is harmless. If it is never called the worklet reclaims the buffer
-   * after the timeout. Only effective during dispatch.
-   */
-  retain(): () => void;
-}
-
-/** Counters kept on the main thread, beside the worklet's PoolStats. */
-export interface SessionCounters {
-  framesDispatched: number;
-  /** Buffers transferred back. */
-  buffersReturned: number;
-  /** Messages that carried them (fewer than buffers when returns are grouped). */
-  returnMessages: number;
-  /** Buffers that could not be returned because a listener detached them (transferred them elsewhere). */
-  detachedReturns: number;
-  /** Messages from the worklet that failed validation. */
-  invalidWorkletMessages: number;
-  /** Batches whose sequence number was not the one expected (should stay 0). */
-  sequenceGaps: number;
-}
+import type { PoolStats } from './stats.js';
+import { BATCH_SOURCES } from './transports/index.js';
 
 export interface CaptureSessionHandlers {
   frame?(frame: AnalysisFrame): void;
   stats?(stats: PoolStats): void;
   exhausted?(frame: number): void;
   reclaimed?(bufferId: number, ageMs: number): void;
-  error?(code: WorkletErrorCode | 'invalid-message', message: string): void;
-}
-
-/**
- * How buffers go back. Every message costs the audio thread a MessageEvent (measured here: about
- * 650 B of its JS heap per message, against about 110 B for a whole allocate-mode batch), so
- * returns are grouped; a group holds buffers out of the pool a little longer.
- */
-export interface ReturnPolicy {
-  /** Most buffers returned in one message. */
-  groupSize: number;
-  /** Longest a buffer waits for its group before it is returned anyway, in ms. */
-  maxDelayMs: number;
+  error?(code: WorkletErrorCode, message: string): void;
 }
 
 const STOP_TIMEOUT_MS = 2000;
 
-/** Main-thread counters, all zero. */
-export function createSessionCounters(): SessionCounters {
-  return { framesDispatched: 0, buffersReturned: 0, returnMessages: 0, detachedReturns: 0, invalidWorkletMessages: 0, sequenceGaps: 0 };
+function noop(): void {}
+
+/**
+ * One dispatched batch. A class, so that a frame costs one object: `retain()` is shared by all
+ * of them, and what it needs stays private.
+ */
+class DispatchedFrame implements AnalysisFrame {
+  readonly sequence: number;
+  readonly frame: number;
+  readonly time: number;
+  readonly sampleRate: number;
+  readonly channelData: Float32Array[];
+  readonly rms: number[] = [];
+  readonly peak: number[] = [];
+  readonly skippedFrames: number;
+  readonly bufferId: number;
+  /** Who keeps the memory if a listener retains it; null once dispatch is over or when nothing needs keeping. */
+  #retainer: Retainer | null;
+  #token: unknown;
+  #retained = false;
+
+  constructor(header: BatchHeader, channelData: Float32Array[], sampleRate: number, retainer: Retainer | null, token: unknown) {
+    this.sequence = header.sequence;
+    this.frame = header.frame;
+    this.time = header.frame / sampleRate;
+    this.sampleRate = sampleRate;
+    this.channelData = channelData;
+    this.skippedFrames = header.skippedFrames;
+    this.bufferId = header.bufferId;
+    this.#retainer = retainer;
+    this.#token = token;
+    for (let channel = 0; channel < channelData.length; channel++) pushLevels(channelData[channel] as Float32Array, this.rms, this.peak);
+  }
+
+  retain(): () => void {
+    if (this.#retainer === null || this.#retained) return noop;
+    this.#retained = true;
+    return this.#retainer.retain(this.bufferId, this.sequence, this.#token);
+  }
+
+  /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch. */
+  static close(frame: DispatchedFrame): boolean {
+    frame.#retainer = null;
+    frame.#token = null;
+    return frame.#retained;
+  }
 }
 
 /**
- * Grouping takes at most a quarter of the pool: a quarter of its buffers (1 to 8), held at most
- * a quarter of the audio the whole pool covers, so three quarters stay for main-thread stalls.
+ * The main-thread end of one `audio-pool-capture` processor: hands what the worklet sends to the
+ * page's end of the transport that carried it (a BatchSource), dispatches every batch as an
+ * AnalysisFrame in sequence order whichever transport carried it, and relays stats, reclaims,
+ * exhaustion and errors. Owns no AudioContext.
  */
-export function defaultReturnPolicy(poolSize: number, batchSize: number, sampleRate: number): ReturnPolicy {
-  const groupSize = Math.max(1, Math.min(8, Math.floor(poolSize / 4)));
-  const poolMs = (poolSize * batchSize * 1000) / sampleRate;
-  return { groupSize, maxDelayMs: groupSize === 1 ? 0 : poolMs / 4 };
-}
-
-/**
- * The main-thread end of one `audio-pool-capture` processor: decodes batches, hands them to a
- * listener, transfers every pooled buffer back once the listener returns (grouped by the
- * ReturnPolicy) unless it retained the buffer, and relays stats, reclaims, exhaustion and
- * errors. Owns no AudioContext.
- */
-export class CaptureSession {
+export class CaptureSession implements FrameSink {
   readonly counters: SessionCounters = createSessionCounters();
   /** The latest stats snapshot from the worklet, or null before the first. */
   latestStats: PoolStats | null = null;
+  readonly sampleRate: number;
+  readonly returnPolicy: Partial<ReturnPolicy>;
+  shape: PoolShape;
+  expectedSequence = 0;
 
   private readonly port: MessagePort;
-  private readonly sampleRate: number;
   private readonly handlers: CaptureSessionHandlers;
-  private policy: ReturnPolicy;
-  private readonly policyOverride: Partial<ReturnPolicy>;
-  private poolShape: Pick<CaptureConfig, 'poolSize' | 'batchSize'>;
-  private pendingReturns: ArrayBuffer[] = [];
-  private returnTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly retained = new Map<number, ArrayBuffer>();
-  private expectedSequence = 0;
+  private readonly sources: { [K in ActiveTransport]?: BatchSource } = {};
+  private readonly live: BatchSource[] = [];
+  private readonly header = createBatchHeader();
   private statsWaiters: ((stats: PoolStats) => void)[] = [];
   private stopWaiters: ((stats: PoolStats | null) => void)[] = [];
   private disposed = false;
@@ -119,28 +108,29 @@ export class CaptureSession {
   constructor(
     port: MessagePort,
     sampleRate: number,
-    poolShape: Pick<CaptureConfig, 'poolSize' | 'batchSize'>,
+    shape: PoolShape,
     handlers: CaptureSessionHandlers = {},
-    policyOverride: Partial<ReturnPolicy> = {},
+    returnPolicy: Partial<ReturnPolicy> = {},
   ) {
     this.port = port;
     this.sampleRate = sampleRate;
+    this.shape = { poolSize: shape.poolSize, batchSize: shape.batchSize };
     this.handlers = handlers;
-    this.poolShape = { poolSize: poolShape.poolSize, batchSize: poolShape.batchSize };
-    this.policyOverride = policyOverride;
-    this.policy = this.resolvePolicy();
+    this.returnPolicy = returnPolicy;
     this.port.onmessage = (event: MessageEvent) => this.receive(event.data);
   }
 
-  /** Buffers a listener retained and has not released yet. */
+  /** Slots a listener retained and has not released yet. */
   get retainedCount(): number {
-    return this.retained.size;
+    let count = 0;
+    for (const source of this.live) count += source.retainedCount;
+    return count;
   }
 
   /** Sends a live configuration change; the worklet applies it between batches. */
-  configure(config: Partial<CaptureConfig>): void {
-    this.poolShape = { poolSize: config.poolSize ?? this.poolShape.poolSize, batchSize: config.batchSize ?? this.poolShape.batchSize };
-    this.policy = this.resolvePolicy();
+  configure(config: Partial<WorkletConfig>): void {
+    this.shape = { poolSize: config.poolSize ?? this.shape.poolSize, batchSize: config.batchSize ?? this.shape.batchSize };
+    for (const source of this.live) source.configure(this.shape);
     this.send({ type: 'configure', config });
   }
 
@@ -159,28 +149,14 @@ export class CaptureSession {
     this.send({ type: 'reset-stats' });
   }
 
-  /** Transfers every buffer waiting for its group now. */
+  /** Gives back now whatever waits to be given back (grouped returns, an acknowledgement). */
   flushReturns(): void {
-    clearTimeout(this.returnTimer);
-    this.returnTimer = undefined;
-    const buffers = this.pendingReturns;
-    if (buffers.length === 0 || this.disposed) return;
-    this.pendingReturns = [];
-    try {
-      // Bare payload: one buffer alone, or the array when grouped (see protocol.ts).
-      if (buffers.length === 1) this.port.postMessage(buffers[0], buffers);
-      else this.port.postMessage(buffers, buffers);
-      this.counters.buffersReturned += buffers.length;
-      this.counters.returnMessages++;
-    } catch {
-      // A buffer detached after it was queued; return the others one by one.
-      for (const buffer of buffers) this.returnNow(buffer);
-    }
+    for (const source of this.live) source.flush();
   }
 
   /**
    * Stops the processor and resolves with its final stats, or null when it did not answer within
-   * two seconds (its context closed or suspended). Buffers still out need no return.
+   * two seconds (its context closed or suspended). Slots still out need no return.
    */
   stop(): Promise<PoolStats | null> {
     this.flushReturns();
@@ -194,32 +170,66 @@ export class CaptureSession {
     });
   }
 
-  /** Stops listening and drops every buffer reference. Idempotent. */
+  /** Stops listening and drops every reference to the pool. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    clearTimeout(this.returnTimer);
     this.port.onmessage = null;
-    this.pendingReturns = [];
-    this.retained.clear();
+    for (const source of this.live) source.dispose();
     this.settleStop(null);
   }
 
-  private send(message: ToWorkletMessage): void {
-    if (!this.disposed) this.port.postMessage(message);
+  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown): boolean {
+    if (header.sequence !== this.expectedSequence) this.counters.sequenceGaps++;
+    this.expectedSequence = header.sequence + 1;
+    const frame = new DispatchedFrame(header, channelData, this.sampleRate, retainer, token);
+    this.counters.framesDispatched++;
+    try {
+      this.handlers.frame?.(frame);
+    } catch (error) {
+      // A throwing handler must not keep the batch from going back: report it as uncaught, go on.
+      reportError(error);
+    }
+    return DispatchedFrame.close(frame);
+  }
+
+  send(message: ToWorkletMessage | ReturnPayload, transfer: Transferable[] = []): void {
+    if (!this.disposed) this.port.postMessage(message, transfer);
+  }
+
+  error(code: WorkletErrorCode, message: string): void {
+    this.handlers.error?.(code, message);
+  }
+
+  private source(transport: ActiveTransport): BatchSource {
+    let source = this.sources[transport];
+    if (source === undefined) {
+      source = BATCH_SOURCES[transport](this);
+      this.sources[transport] = source;
+      this.live.push(source);
+    }
+    return source;
+  }
+
+  /** Lets every other source dispatch what it holds that is due: batches of one sequence may come by two transports around a switch. */
+  private catchUp(except: BatchSource): void {
+    for (const source of this.live) if (source !== except) source.catchUp();
   }
 
   private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      this.receiveBatch(data);
+      return;
+    }
     const parsed = parseFromWorkletMessage(data);
     if (!parsed.ok) {
-      this.counters.invalidWorkletMessages++;
-      this.handlers.error?.('invalid-message', `from the worklet: ${parsed.reason}`);
+      this.refuse(parsed.reason);
       return;
     }
     const message = parsed.message;
     switch (message.type) {
       case 'batch':
-        this.receiveBatch(message);
+        this.receiveBatch(message.buffer);
         break;
       case 'stats':
         this.latestStats = message.stats;
@@ -234,94 +244,42 @@ export class CaptureSession {
         this.handlers.exhausted?.(message.frame);
         break;
       case 'reclaimed':
-        this.retained.delete(message.bufferId);
+        for (const source of this.live) source.forget(message.bufferId);
         this.handlers.reclaimed?.(message.bufferId, message.ageMs);
         break;
       case 'error':
         this.handlers.error?.(message.code, message.message);
         break;
+      case 'shared-slots':
+      case 'wake':
+        this.source('shared').receiveMessage(message);
+        break;
     }
   }
 
-  private receiveBatch({ buffer, header }: BatchMessage): void {
-    if (header.sequence !== this.expectedSequence) this.counters.sequenceGaps++;
-    this.expectedSequence = header.sequence + 1;
-    let retained = false;
-    let dispatching = true;
-    const channelData = channelViews(buffer, header.channels, header.frames);
-    const rms: number[] = [];
-    const peak: number[] = [];
-    for (const samples of channelData) pushLevels(samples, rms, peak);
-    const frame: AnalysisFrame = {
-      sequence: header.sequence,
-      frame: header.frame,
-      time: header.frame / this.sampleRate,
-      sampleRate: this.sampleRate,
-      channelData,
-      rms,
-      peak,
-      skippedFrames: header.skippedFrames,
-      bufferId: header.bufferId,
-      retain: () => {
-        if (!dispatching || retained || !header.pooled) return noop;
-        retained = true;
-        return this.retain(header.bufferId, buffer);
-      },
-    };
-    try {
-      this.counters.framesDispatched++;
-      this.handlers.frame?.(frame);
-    } finally {
-      dispatching = false;
-      if (!retained && header.pooled) this.queueReturn(buffer);
-    }
-  }
-
-  private retain(bufferId: number, buffer: ArrayBuffer): () => void {
-    this.retained.set(bufferId, buffer);
-    this.send({ type: 'report-processing', bufferIds: [bufferId] });
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.retained.delete(bufferId);
-      // Returned even if the worklet reclaimed it meanwhile: it counts the late return.
-      this.queueReturn(buffer);
-    };
-  }
-
-  private queueReturn(buffer: ArrayBuffer): void {
-    if (this.disposed) return;
-    if (buffer.byteLength === 0) {
-      this.counters.detachedReturns++;
+  /** A batch that came by message: its header says which transport carried it, and so what the page owes back. */
+  private receiveBatch(buffer: ArrayBuffer): void {
+    const header = this.header;
+    const valid = canHoldHeader(buffer.byteLength) && readBatchHeader(new Float32Array(buffer), header);
+    if (!valid || buffer.byteLength !== batchBufferBytes(header.frames, header.channels)) {
+      this.refuse(`batch buffer of ${buffer.byteLength} bytes has no valid header`);
       return;
     }
-    this.pendingReturns.push(buffer);
-    if (this.pendingReturns.length >= this.policy.groupSize) this.flushReturns();
-    else this.returnTimer ??= setTimeout(() => this.flushReturns(), this.policy.maxDelayMs);
+    const source = this.source(header.transport);
+    if (header.sequence > this.expectedSequence) this.catchUp(source);
+    source.receiveBatch(buffer, header);
+    this.catchUp(source);
   }
 
-  private returnNow(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === 0) {
-      this.counters.detachedReturns++;
-      return;
-    }
-    this.port.postMessage(buffer, [buffer]);
-    this.counters.buffersReturned++;
-    this.counters.returnMessages++;
-  }
-
-  private resolvePolicy(): ReturnPolicy {
-    const { poolSize, batchSize } = this.poolShape;
-    return { ...defaultReturnPolicy(poolSize, batchSize, this.sampleRate), ...this.policyOverride };
+  private refuse(reason: string): void {
+    this.counters.invalidWorkletMessages++;
+    this.handlers.error?.('invalid-message', `from the worklet: ${reason}`);
   }
 
   private settleStop(stats: PoolStats | null): void {
     for (const resolve of this.stopWaiters.splice(0)) resolve(stats);
   }
 }
-
-function noop(): void {}
 
 /** Appends one channel's root mean square to `rms` and its largest absolute sample to `peak`. */
 export function pushLevels(samples: Float32Array, rms: number[], peak: number[]): void {

@@ -5,9 +5,17 @@
  * touch the DOM or Lit.
  */
 
-/** How batches leave the audio thread. */
-export const TRANSPORTS = ['ping-pong', 'allocate'] as const;
+/**
+ * How batches leave the audio thread. `auto` picks one for the page (`shared` where it is
+ * cross-origin isolated and has SharedArrayBuffer, else `copy`); the others name one. A new
+ * transport is a name here, plus one file per side listed in the maps typed over these names
+ * (`worklet/transports/index.ts`, `src/transports/index.ts`).
+ */
+export const TRANSPORTS = ['auto', 'shared', 'copy', 'ping-pong', 'allocate'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
+/** What a worklet runs: every transport but `auto`, which the page resolves first. */
+export type ActiveTransport = Exclude<Transport, 'auto'>;
+export const ACTIVE_TRANSPORTS = TRANSPORTS.filter((name): name is ActiveTransport => name !== 'auto');
 
 /** The options the worklet understands; all of them can change while running. */
 export interface CaptureConfig {
@@ -19,7 +27,11 @@ export interface CaptureConfig {
   timeout: number;
   /** Channels captured. */
   channels: number;
-  /** `ping-pong` recycles pooled buffers; `allocate` is the A/B baseline (a new buffer per batch). */
+  /**
+   * `shared`: the pool in shared memory (isolated pages); `copy`: a copy per batch, bounded by
+   * acknowledgements; `ping-pong`: pooled buffers transferred out and back (the seed's design);
+   * `allocate`: a new buffer per batch (the A/B baseline); `auto`: `shared` where possible, else `copy`.
+   */
   transport: Transport;
   /** Milliseconds of audio time between stats messages. */
   statsInterval: number;
@@ -48,7 +60,7 @@ export const CAPTURE_OPTIONS: { readonly [K in keyof CaptureConfig]: OptionFor<C
   batchSize: { kind: 'integer', attribute: 'batch-size', default: 1024, min: 128, max: 16384 },
   timeout: { kind: 'integer', attribute: 'timeout', default: 1000, min: 10, max: 60000 },
   channels: { kind: 'integer', attribute: 'channels', default: 1, min: 1, max: 8 },
-  transport: { kind: 'enum', attribute: 'transport', default: 'ping-pong', values: TRANSPORTS },
+  transport: { kind: 'enum', attribute: 'transport', default: 'auto', values: TRANSPORTS },
   statsInterval: { kind: 'integer', attribute: 'stats-interval', default: 250, min: 50, max: 10000 },
 };
 
@@ -121,6 +133,19 @@ export function checkPartialConfig(input: unknown): ConfigCheck {
     else result.errors.push(parsed.reason);
   }
   return result;
+}
+
+/** The configuration a worklet runs: `auto` already resolved. */
+export type WorkletConfig = Omit<CaptureConfig, 'transport'> & { transport: ActiveTransport };
+
+/** Like `checkPartialConfig`, for the worklet: `auto` must have been resolved by the page. */
+export function checkWorkletConfig(input: unknown): { config: Partial<WorkletConfig>; errors: string[] } {
+  const { config, errors } = checkPartialConfig(input);
+  if (config.transport !== 'auto') return { config: config as Partial<WorkletConfig>, errors };
+  const resolved: Partial<CaptureConfig> = { ...config };
+  delete resolved.transport;
+  errors.push('transport "auto" must be resolved by the page before it reaches the worklet');
+  return { config: resolved as Partial<WorkletConfig>, errors };
 }
 
 /** Bytes of sample data in one batch (the pool's buffers add the protocol header). */

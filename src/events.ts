@@ -1,5 +1,37 @@
-import type { AnalysisFrame, SessionCounters } from './capture-session.js';
-import type { PoolStats } from './protocol.js';
+import type { SessionCounters } from './batch-source.js';
+import type { PoolStats } from './stats.js';
+
+/** One delivered batch, as `analysis-frame` listeners see it. */
+export interface AnalysisFrame {
+  /** Delivered batches before this one (consecutive; a skip does not use a number). */
+  sequence: number;
+  /** Context frame of the first sample. */
+  frame: number;
+  /** `frame` in seconds of context time. */
+  time: number;
+  sampleRate: number;
+  /**
+   * One view per channel of the batch's samples. Valid **during dispatch only**: afterwards the
+   * memory goes back to the pool (ping-pong: the views become empty, detached; shared: the views
+   * stay readable but the slot soon holds a later batch). Copy what you keep, or call `retain()`.
+   */
+  channelData: Float32Array[];
+  /** Root mean square per channel. */
+  rms: number[];
+  /** Largest absolute sample per channel. */
+  peak: number[];
+  /** Frames skipped (no free slot) right before this batch. */
+  skippedFrames: number;
+  /** Id of the pool buffer or shared slot carrying the batch (0 for copy and allocate); for debugging. */
+  bufferId: number;
+  /**
+   * Keeps the batch's memory out of the pool (state processing) until the returned release
+   * function is called; calling it twice is harmless. If it is never called the worklet reclaims
+   * the slot after the timeout. Only effective during dispatch; with `copy` and `allocate` the
+   * memory is the page's own already, and nothing needs keeping.
+   */
+  retain(): () => void;
+}
 
 /** Lifecycle of an analyzer. */
 export const ANALYZER_STATES = ['idle', 'starting', 'running', 'suspended', 'stopped', 'error'] as const;
@@ -16,6 +48,7 @@ export const ANALYZER_ERROR_CODES = [
   'processor-error',
   'invalid-attribute',
   'invalid-message',
+  'transport-unavailable',
 ] as const;
 export type AnalyzerErrorCode = (typeof ANALYZER_ERROR_CODES)[number];
 

@@ -9,6 +9,7 @@ export * from './config.js';
 export * from './events.js';
 export { PoolStatsPanel } from './pool-stats-panel.js';
 export * from './protocol.js';
+export * from './stats.js';
 export * from './worklet-url.js';
 
 // Guarded, so that two copies of the package on one page do not throw.

@@ -58,6 +58,10 @@ export const poolStatsPanelStyles = css`
   .muted {
     color: var(--_muted);
   }
+  .note {
+    margin: 4px 0 0;
+    font-size: 0.85em;
+  }
   .hit-rate {
     display: flex;
     align-items: center;

@@ -1,9 +1,10 @@
 import { html, LitElement, nothing, type PropertyValues, svg } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
+import type { ActiveTransport } from './config.js';
 import type { AnalyzerState, AnalyzerStats } from './events.js';
 import { poolStatsPanelStyles } from './pool-stats-panel.styles.js';
-import { INVALID_RETURN_REASONS, SLOT_STATES, type SlotState } from './protocol.js';
+import { INVALID_RETURN_REASONS, SLOT_STATES, type SlotState } from './stats.js';
 
 /** Seconds of hit-rate history the sparkline shows. */
 const HISTORY_SECONDS = 60;
@@ -15,6 +16,14 @@ const SLOT_LABELS: Record<SlotState, { symbol: string; name: string }> = {
   available: { symbol: 'A', name: 'available' },
   'in-flight': { symbol: 'F', name: 'in flight' },
   processing: { symbol: 'P', name: 'processing' },
+};
+
+/** What the cells and counters mean for each transport: the pool figures keep their meaning, the memory differs. */
+const TRANSPORT_NOTES: Record<ActiveTransport, string> = {
+  shared: 'Slots in shared memory: F published and not yet read by the page, P being read or retained. Given back without a message.',
+  copy: 'Credits: F a batch posted as a copy and not yet acknowledged (the page acknowledges every 64). Nothing comes back but the acknowledgements.',
+  'ping-pong': 'Buffers transferred to the page (F) and back to the worklet; P retained by a listener.',
+  allocate: 'A new buffer per batch, never returned: no pool, every batch an allocation.',
 };
 
 const REASON_LABELS: Record<(typeof INVALID_RETURN_REASONS)[number], string> = {
@@ -41,6 +50,7 @@ function percent(value: number): string {
  *
  * @csspart panel - The whole panel.
  * @csspart state - The analyzer's state.
+ * @csspart transport - What the cells and counters mean for the transport that runs.
  * @csspart hit-rate - The hit-rate figure.
  * @csspart sparkline - The hit-rate history.
  * @csspart grid - The buffer grid.
@@ -140,6 +150,7 @@ export class PoolStatsPanel extends LitElement {
         <span part="state" class="state ${this.state}">${this.state}</span>
         <span class="muted">${stats ? `${stats.transport}, ${stats.poolSize} × ${stats.batchSize} frames × ${stats.channels} ch` : 'no stats yet'}</span>
       </header>
+      ${stats ? html`<p part="transport" class="muted note">${TRANSPORT_NOTES[stats.transport]}</p>` : nothing}
       <div class="hit-rate">
         <span class="muted" id="hit-label">Hit rate</span>
         <span part="hit-rate" class="figure" aria-labelledby="hit-label">${stats ? percent(stats.hitRate) : '–'}</span>
@@ -206,7 +217,8 @@ export class PoolStatsPanel extends LitElement {
         stats.invalidReturns[reason] > 0,
       ]),
       ['Turnover avg / max', `${stats.turnoverAvgMs.toFixed(1)} / ${stats.turnoverMaxMs.toFixed(1)} ms`],
-      ['Buffers returned / messages', `${stats.buffersReturned} / ${stats.returnMessages}`],
+      ['Given back / messages', `${stats.buffersReturned} / ${stats.returnMessages}`],
+      ['Wake-ups (shared memory)', String(stats.wakeups)],
       ['Render gaps (browser)', `${stats.renderGaps} (${stats.renderGapFrames} frames)`],
       [
         'Output underruns (browser)',

@@ -1,36 +1,35 @@
 /**
  * The wire protocol between the main thread and the `audio-pool-capture` processor, both ways.
  *
- * Control messages are objects tagged by `type` and validated on receipt. The hot path sends no
- * objects at all: a batch travels as a bare transferred ArrayBuffer whose first bytes are a
- * header (layout below), and returned buffers travel back bare (one ArrayBuffer, or an array of
- * them when several are ready together). Each message costs the audio thread a MessageEvent and
- * whatever objects its payload brings, so the fewer the better. This module owns both forms.
+ * Control messages are objects tagged by `type` and validated on receipt. The hot path sends as
+ * few objects as it can: a batch that travels by message is a bare ArrayBuffer whose first bytes
+ * are a header (layout below), and returned buffers travel back bare (one ArrayBuffer, or an
+ * array of them). A batch in shared memory carries the same header in its slot
+ * (`shared-slots.ts` has the rest of that layout). This module owns the header and the messages.
  *
  * Pure: imported by the worklet, so no DOM and no Lit here.
  */
-import { type CaptureConfig, checkPartialConfig, sampleBytes } from './config.js';
+import { ACTIVE_TRANSPORTS, type ActiveTransport, checkWorkletConfig, sampleBytes, type WorkletConfig } from './config.js';
+import { isPoolStats, type PoolStats } from './stats.js';
 
 /** Bumped when the header layout or a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The name the processor is registered under. */
 export const PROCESSOR_NAME = 'audio-pool-capture';
 
 // ---- Batch header -------------------------------------------------------------------------------
 //
-// The header sits in the first HEADER_SLOTS float32 slots of every batch buffer, followed by the
-// samples, planar (all of channel 0, then channel 1, ...). It is written through the buffer's one
-// Float32Array view, so the worklet needs no second view per buffer. A float32 holds integers
-// exactly only up to 2^24, so each 40-bit counter is split into a high and a low 16-bit half.
+// The header sits in the first HEADER_SLOTS float32 slots of every batch buffer or shared slot,
+// followed by the samples, planar (all of channel 0, then channel 1, ...). It is written through
+// the memory's one Float32Array view, so the worklet needs no second view. A float32 holds
+// integers exactly only up to 2^24, so each 40-bit counter is split into two 16-bit halves.
 
 /** Float32 slots reserved for the header (64 bytes, keeps the samples 16-byte aligned). */
 export const HEADER_SLOTS = 16;
 export const HEADER_BYTES = HEADER_SLOTS * Float32Array.BYTES_PER_ELEMENT;
 /** Identifies our buffers among foreign ones ("AP"). */
 export const HEADER_MAGIC = 0x4150;
-/** Set in the flags slot when the buffer belongs to the pool and must be returned. */
-export const FLAG_POOLED = 1;
 /** Counters are exact up to this value (2^40: at 48 kHz, 265 days of frames). */
 export const MAX_HEADER_COUNTER = 2 ** 40;
 
@@ -43,28 +42,37 @@ const SLOT_FRAME = 6;
 const SLOT_SKIPPED_FRAMES = 8;
 const SLOT_CHANNELS = 10;
 const SLOT_FRAMES = 11;
-const SLOT_FLAGS = 12;
+const SLOT_TRANSPORT = 12;
+
+/** Each transport's number in the header. */
+export const TRANSPORT_CODES = Object.fromEntries(ACTIVE_TRANSPORTS.map((name, code) => [name, code])) as Readonly<
+  Record<ActiveTransport, number>
+>;
 
 /** Byte length of one batch buffer: header plus samples. */
 export function batchBufferBytes(batchSize: number, channels: number): number {
   return HEADER_BYTES + sampleBytes(batchSize, channels);
 }
 
-/** The metadata a batch carries in its header. */
-export interface BatchHeader {
-  /** Pool buffer id; unique for the processor's lifetime (0 for allocate-mode buffers). */
-  bufferId: number;
+/** What the engine knows of a batch before a transport carries it. */
+export interface BatchFields {
   /** Delivered batches before this one. */
   sequence: number;
   /** Context frame of the first sample. */
   frame: number;
-  /** Frames skipped (pool exhausted) right before this batch. */
+  /** Frames skipped (no free slot) right before this batch. */
   skippedFrames: number;
   channels: number;
   /** Frames per channel in this batch. */
   frames: number;
-  /** True when the buffer belongs to the pool and must be transferred back. */
-  pooled: boolean;
+}
+
+/** The metadata a batch carries in its header. */
+export interface BatchHeader extends BatchFields {
+  /** Pool buffer or slot id; unique for the processor's lifetime (0 where nothing is pooled). */
+  bufferId: number;
+  /** The transport that carried it, which says what the page owes back. */
+  transport: ActiveTransport;
 }
 
 function writeCounter(view: Float32Array, slot: number, value: number): void {
@@ -79,27 +87,18 @@ function readCounter(view: Float32Array, slot: number): number {
 
 /**
  * Writes a header in place. Allocation-free: called on the audio thread for every batch.
- * `view` must span the whole buffer.
+ * `view` must span the whole buffer or slot.
  */
-export function writeBatchHeader(
-  view: Float32Array,
-  bufferId: number,
-  sequence: number,
-  frame: number,
-  skippedFrames: number,
-  channels: number,
-  frames: number,
-  pooled: boolean,
-): void {
+export function writeBatchHeader(view: Float32Array, fields: BatchFields, bufferId: number, transport: ActiveTransport): void {
   view[SLOT_MAGIC] = HEADER_MAGIC;
   view[SLOT_VERSION] = PROTOCOL_VERSION;
   writeCounter(view, SLOT_BUFFER_ID, bufferId);
-  writeCounter(view, SLOT_SEQUENCE, sequence);
-  writeCounter(view, SLOT_FRAME, frame);
-  writeCounter(view, SLOT_SKIPPED_FRAMES, skippedFrames);
-  view[SLOT_CHANNELS] = channels;
-  view[SLOT_FRAMES] = frames;
-  view[SLOT_FLAGS] = pooled ? FLAG_POOLED : 0;
+  writeCounter(view, SLOT_SEQUENCE, fields.sequence);
+  writeCounter(view, SLOT_FRAME, fields.frame);
+  writeCounter(view, SLOT_SKIPPED_FRAMES, fields.skippedFrames);
+  view[SLOT_CHANNELS] = fields.channels;
+  view[SLOT_FRAMES] = fields.frames;
+  view[SLOT_TRANSPORT] = TRANSPORT_CODES[transport];
 }
 
 /** True when a buffer of this length can hold a header (and a Float32Array can span it). */
@@ -116,26 +115,41 @@ export function readBufferId(view: Float32Array): number {
   return readCounter(view, SLOT_BUFFER_ID);
 }
 
-/** Decodes and validates a batch header; null when the buffer is not a well-formed batch. */
-export function decodeBatchHeader(view: Float32Array): BatchHeader | null {
-  if (readBufferId(view) < 0) return null;
+/**
+ * Reads and validates a header into `into` (allocation-free, for the main thread's hot path);
+ * false when the view is not a well-formed batch.
+ */
+export function readBatchHeader(view: Float32Array, into: BatchHeader): boolean {
+  if (readBufferId(view) < 0) return false;
   const channels = view[SLOT_CHANNELS] as number;
   const frames = view[SLOT_FRAMES] as number;
-  if (!Number.isInteger(channels) || channels < 1 || !Number.isInteger(frames) || frames < 1) return null;
-  if (view.byteLength !== batchBufferBytes(frames, channels)) return null;
-  return {
-    bufferId: readCounter(view, SLOT_BUFFER_ID),
-    sequence: readCounter(view, SLOT_SEQUENCE),
-    frame: readCounter(view, SLOT_FRAME),
-    skippedFrames: readCounter(view, SLOT_SKIPPED_FRAMES),
-    channels,
-    frames,
-    pooled: view[SLOT_FLAGS] === FLAG_POOLED,
-  };
+  const transport = ACTIVE_TRANSPORTS[view[SLOT_TRANSPORT] as number];
+  if (!Number.isInteger(channels) || channels < 1 || !Number.isInteger(frames) || frames < 1 || transport === undefined) return false;
+  if (view.byteLength < batchBufferBytes(frames, channels)) return false;
+  into.bufferId = readCounter(view, SLOT_BUFFER_ID);
+  into.sequence = readCounter(view, SLOT_SEQUENCE);
+  into.frame = readCounter(view, SLOT_FRAME);
+  into.skippedFrames = readCounter(view, SLOT_SKIPPED_FRAMES);
+  into.channels = channels;
+  into.frames = frames;
+  into.transport = transport;
+  return true;
 }
 
-/** Views of each channel's samples in a batch buffer (valid until the buffer is transferred). */
-export function channelViews(buffer: ArrayBuffer, channels: number, frames: number): Float32Array[] {
+/** An empty header to read into. */
+export function createBatchHeader(): BatchHeader {
+  return { bufferId: 0, sequence: 0, frame: 0, skippedFrames: 0, channels: 1, frames: 1, transport: 'copy' };
+}
+
+/** Decodes a batch buffer's header; null unless it is a well-formed batch of exactly its length. */
+export function decodeBatchHeader(view: Float32Array): BatchHeader | null {
+  const header = createBatchHeader();
+  if (!readBatchHeader(view, header) || view.byteLength !== batchBufferBytes(header.frames, header.channels)) return null;
+  return header;
+}
+
+/** Views of each channel's samples in a batch buffer or slot (valid while the memory is the page's). */
+export function channelViews(buffer: ArrayBufferLike, channels: number, frames: number): Float32Array[] {
   const views: Float32Array[] = [];
   for (let channel = 0; channel < channels; channel++) {
     views.push(new Float32Array(buffer, HEADER_BYTES + sampleBytes(frames, channel), frames));
@@ -143,152 +157,61 @@ export function channelViews(buffer: ArrayBuffer, channels: number, frames: numb
   return views;
 }
 
-// ---- Stats --------------------------------------------------------------------------------------
+// ---- The copy transport's credit -------------------------------------------------------------------
 
-/** Why a returned buffer was discarded. */
-export const INVALID_RETURN_REASONS = ['notBuffer', 'unknownId', 'sizeMismatch', 'duplicate', 'late'] as const;
-export type InvalidReturnReason = (typeof INVALID_RETURN_REASONS)[number];
+/**
+ * The page acknowledges copied batches once per this many: each acknowledgement is a message,
+ * and so a MessageEvent on the audio thread; one per 64 batches keeps that under 2 B per batch.
+ */
+export const COPY_ACKNOWLEDGE_EVERY = 64;
 
-/** A snapshot of the pool and the capture, as the processor reports it. Times are audio time. */
-export interface PoolStats {
-  /** Audio-thread frame when the snapshot was taken. */
-  currentFrame: number;
-  sampleRate: number;
-  transport: CaptureConfig['transport'];
-  /** Configured pool size. */
-  poolSize: number;
-  /** Buffers that exist now (available + in flight + processing); equals poolSize once a shrink has settled. */
-  buffers: number;
-  batchSize: number;
-  channels: number;
-  /** The reclaim timeout in force, ms. */
-  timeout: number;
-  /** Bytes per pool buffer, header included. */
-  bufferBytes: number;
-  /** Batches that needed a buffer. */
-  acquisitions: number;
-  /** Batches that got one. */
-  hits: number;
-  /** Batches skipped because no buffer was free. */
-  misses: number;
-  /** hits / acquisitions; 1 before the first batch. */
-  hitRate: number;
-  /** Buffers allocated on the audio thread since the processor started (the initial pool included). */
-  allocations: number;
-  /** Allocations beyond the initial pool: reclaims, resizes, and every allocate-mode batch. */
-  allocationsAfterStart: number;
-  /** Valid returns accepted back into the pool. */
-  returns: number;
-  /** Returns discarded, by reason. */
-  invalidReturns: Record<InvalidReturnReason, number>;
-  /** Buffers declared lost after the timeout and replaced. */
-  reclaims: number;
-  available: number;
-  inFlight: number;
-  processing: number;
-  maxInFlight: number;
-  /** Acquire-to-return time of accepted returns, milliseconds. */
-  turnoverAvgMs: number;
-  turnoverMaxMs: number;
-  deliveredBatches: number;
-  deliveredFrames: number;
-  skippedBatches: number;
-  skippedFrames: number;
-  /** Exhaustion episodes: runs of skips between deliveries. */
-  exhaustions: number;
-  /** Frames the processor has seen; equals delivered + skipped + pending. */
-  renderedFrames: number;
-  /**
-   * Times the context frame jumped between two process() calls, and the frames jumped over:
-   * audio the browser never passed to the processor (its own dropouts), not counted as rendered.
-   */
-  renderGaps: number;
-  renderGapFrames: number;
-  /** Frames in the batch being filled. */
-  pendingFrames: number;
-  /** Control messages refused as malformed. */
-  invalidMessages: number;
-  /** Each pool slot's state, by slot: 0 empty, 1 available, 2 in flight, 3 processing (see SLOT_STATES). */
-  slotStates: Uint8Array;
-  /** For slots in flight or processing, ms since the buffer was sent; else 0. */
-  slotAgesMs: Float32Array;
-  /** Exceptions caught inside process() (a bug if ever non-zero). */
-  processErrors: number;
+/**
+ * Batches the copy transport may have posted and not had acknowledged: the pool size, but at
+ * least two acknowledgement periods, so acknowledgements never hold up a page that keeps pace.
+ */
+export function copyWindow(poolSize: number): number {
+  return Math.max(poolSize, 2 * COPY_ACKNOWLEDGE_EVERY);
 }
-
-/** Names of the values in `PoolStats.slotStates`. */
-export const SLOT_STATES = ['empty', 'available', 'in-flight', 'processing'] as const;
-export type SlotState = (typeof SLOT_STATES)[number];
-
-const STATS_NUMBER_FIELDS = [
-  'currentFrame',
-  'sampleRate',
-  'poolSize',
-  'buffers',
-  'batchSize',
-  'channels',
-  'timeout',
-  'bufferBytes',
-  'acquisitions',
-  'hits',
-  'misses',
-  'hitRate',
-  'allocations',
-  'allocationsAfterStart',
-  'returns',
-  'reclaims',
-  'available',
-  'inFlight',
-  'processing',
-  'maxInFlight',
-  'turnoverAvgMs',
-  'turnoverMaxMs',
-  'deliveredBatches',
-  'deliveredFrames',
-  'skippedBatches',
-  'skippedFrames',
-  'exhaustions',
-  'renderedFrames',
-  'renderGaps',
-  'renderGapFrames',
-  'pendingFrames',
-  'invalidMessages',
-  'processErrors',
-] as const satisfies readonly (keyof PoolStats)[];
 
 // ---- Messages to the worklet ---------------------------------------------------------------------
 
 /** Changes options at run time; applied between batches. Invalid fields are refused one by one. */
 export interface ConfigureMessage {
   type: 'configure';
-  config: Partial<CaptureConfig>;
+  config: Partial<WorkletConfig>;
 }
 
 /**
- * Transfers buffers back. On the wire the hot path sends the bare payload instead (one
- * ArrayBuffer, or an array of them) to spare the audio thread an object; both forms are accepted.
+ * Transfers buffers back (ping-pong). On the wire the hot path sends the bare payload instead
+ * (one ArrayBuffer, or an array of them) to spare the audio thread an object; both are accepted.
  */
 export interface ReturnBufferMessage {
   type: 'return-buffer';
   buffers: ArrayBuffer[];
 }
 
-/** Tells the pool these in-flight buffers are now held by a consumer (state processing). */
+/** Tells the pool these in-flight buffers are now held by a consumer (ping-pong; state processing). */
 export interface ReportProcessingMessage {
   type: 'report-processing';
   bufferIds: number[];
+}
+
+/** Copy transport: every batch up to and including `sequence` has been dispatched. */
+export interface AcknowledgeMessage {
+  type: 'acknowledge';
+  sequence: number;
 }
 
 export interface RequestStatsMessage {
   type: 'request-stats';
 }
 
-/** Zeroes the counters; the pool itself and the buffers out are untouched. */
+/** Zeroes the counters; the pool itself and the slots out are untouched. */
 export interface ResetStatsMessage {
   type: 'reset-stats';
 }
 
-/** Stops capturing: the processor answers `stopped` and ends. Buffers still out need no return. */
+/** Stops capturing: the processor answers `stopped` and ends. Slots still out need no return. */
 export interface StopMessage {
   type: 'stop';
 }
@@ -297,6 +220,7 @@ export type ToWorkletMessage =
   | ConfigureMessage
   | ReturnBufferMessage
   | ReportProcessingMessage
+  | AcknowledgeMessage
   | RequestStatsMessage
   | ResetStatsMessage
   | StopMessage;
@@ -307,12 +231,12 @@ export type ReturnPayload = ArrayBuffer | ArrayBuffer[];
 /** The options passed to the processor's constructor (`processorOptions`). */
 export interface CaptureProcessorOptions {
   protocolVersion: number;
-  config: CaptureConfig;
+  config: WorkletConfig;
 }
 
 // ---- Messages from the worklet -------------------------------------------------------------------
 
-/** A batch after decoding: the bare buffer as sent, and its header. */
+/** A batch that came by message, after decoding: the bare buffer as sent, and its header. */
 export interface BatchMessage {
   type: 'batch';
   buffer: ArrayBuffer;
@@ -329,7 +253,13 @@ export interface StatsMessage {
   requested: boolean;
 }
 
-export const WORKLET_ERROR_CODES = ['invalid-message', 'invalid-config', 'protocol-mismatch', 'processor-error'] as const;
+export const WORKLET_ERROR_CODES = [
+  'invalid-message',
+  'invalid-config',
+  'protocol-mismatch',
+  'processor-error',
+  'transport-unavailable',
+] as const;
 export type WorkletErrorCode = (typeof WORKLET_ERROR_CODES)[number];
 
 export interface ErrorMessage {
@@ -338,7 +268,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-/** A buffer was not returned within the timeout and has been replaced. */
+/** A slot was not given back within the timeout and has been replaced. */
 export interface ReclaimedMessage {
   type: 'reclaimed';
   bufferId: number;
@@ -357,7 +287,29 @@ export interface StoppedMessage {
   stats: PoolStats;
 }
 
-export type FromWorkletMessage = BatchMessage | StatsMessage | ErrorMessage | ReclaimedMessage | ExhaustedMessage | StoppedMessage;
+/** Shared transport: memory for slots, sent before any batch is published in it. */
+export interface SharedSlotsMessage {
+  type: 'shared-slots';
+  /** The control block (`shared-slots.ts`), the same for the processor's lifetime. */
+  control: SharedArrayBuffer;
+  /** Slots given new memory: each slot's index, its id, and its memory (header and samples). */
+  slots: { slot: number; id: number; memory: SharedArrayBuffer }[];
+}
+
+/** Shared transport: batches were published while the page waited and cannot wait on memory. */
+export interface WakeMessage {
+  type: 'wake';
+}
+
+export type FromWorkletMessage =
+  | BatchMessage
+  | StatsMessage
+  | ErrorMessage
+  | ReclaimedMessage
+  | ExhaustedMessage
+  | StoppedMessage
+  | SharedSlotsMessage
+  | WakeMessage;
 
 // ---- Validators ------------------------------------------------------------------------------------
 
@@ -381,26 +333,44 @@ export function isReturnPayload(data: unknown): data is ReturnPayload {
   return data instanceof ArrayBuffer || Array.isArray(data);
 }
 
+// Allocation-free checks for the messages the worklet's transports take on their own, before
+// (and instead of) the full parse below, which builds a result object.
+
+export function isReturnBufferMessage(data: unknown): data is ReturnBufferMessage {
+  return isRecord(data) && data.type === 'return-buffer' && Array.isArray(data.buffers);
+}
+
+export function isReportProcessingMessage(data: unknown): data is ReportProcessingMessage {
+  return isRecord(data) && data.type === 'report-processing' && Array.isArray(data.bufferIds) && data.bufferIds.every(isCount);
+}
+
+export function isAcknowledgeMessage(data: unknown): data is AcknowledgeMessage {
+  return isRecord(data) && data.type === 'acknowledge' && isCount(data.sequence);
+}
+
 /**
- * Validates a control message received by the worklet. Returns are not handled here: the worklet
- * checks `isReturnPayload` first so that the hot path never builds a result object.
+ * Validates a control message received by the worklet. Bare returns are not handled here: the
+ * worklet checks `isReturnPayload` first so that the hot path never builds a result object.
  */
 export function parseToWorkletMessage(data: unknown): Parsed<ToWorkletMessage> {
   if (!isRecord(data)) return { ok: false, reason: `expected a message object, got ${describeType(data)}` };
   switch (data.type) {
     case 'configure': {
-      const check = checkPartialConfig(data.config);
+      const check = checkWorkletConfig(data.config);
       if (check.errors.length > 0) return { ok: false, reason: `configure: ${check.errors.join('; ')}` };
       return { ok: true, message: { type: 'configure', config: check.config } };
     }
     case 'return-buffer':
-      if (!Array.isArray(data.buffers)) return { ok: false, reason: 'return-buffer: buffers must be an array' };
-      return { ok: true, message: { type: 'return-buffer', buffers: data.buffers } };
+      if (!isReturnBufferMessage(data)) return { ok: false, reason: 'return-buffer: buffers must be an array' };
+      return { ok: true, message: data };
     case 'report-processing':
-      if (!Array.isArray(data.bufferIds) || !data.bufferIds.every(isCount)) {
+      if (!isReportProcessingMessage(data)) {
         return { ok: false, reason: 'report-processing: bufferIds must be an array of non-negative integers' };
       }
-      return { ok: true, message: { type: 'report-processing', bufferIds: data.bufferIds } };
+      return { ok: true, message: data };
+    case 'acknowledge':
+      if (!isAcknowledgeMessage(data)) return { ok: false, reason: 'acknowledge: sequence must be a non-negative integer' };
+      return { ok: true, message: data };
     case 'request-stats':
     case 'reset-stats':
     case 'stop':
@@ -410,15 +380,15 @@ export function parseToWorkletMessage(data: unknown): Parsed<ToWorkletMessage> {
   }
 }
 
-/** Validates a stats snapshot field by field. */
-export function isPoolStats(value: unknown): value is PoolStats {
-  if (!isRecord(value)) return false;
-  if (value.transport !== 'ping-pong' && value.transport !== 'allocate') return false;
-  if (!STATS_NUMBER_FIELDS.every((field) => typeof value[field] === 'number')) return false;
-  const invalid = value.invalidReturns;
-  if (!(value.slotStates instanceof Uint8Array) || !(value.slotAgesMs instanceof Float32Array)) return false;
-  if (value.slotStates.length !== value.slotAgesMs.length) return false;
-  return isRecord(invalid) && INVALID_RETURN_REASONS.every((reason) => typeof invalid[reason] === 'number');
+function isSharedSlot(value: unknown): value is SharedSlotsMessage['slots'][number] {
+  return (
+    isRecord(value) &&
+    isCount(value.slot) &&
+    isCount(value.id) &&
+    typeof SharedArrayBuffer === 'function' &&
+    value.memory instanceof SharedArrayBuffer &&
+    canHoldHeader(value.memory.byteLength)
+  );
 }
 
 /** Validates anything received from the worklet; a bare ArrayBuffer is decoded as a batch. */
@@ -450,6 +420,16 @@ export function parseFromWorkletMessage(data: unknown): Parsed<FromWorkletMessag
     case 'exhausted':
       if (!isCount(data.frame)) return { ok: false, reason: 'exhausted: needs frame' };
       return { ok: true, message: { type: 'exhausted', frame: data.frame } };
+    case 'shared-slots':
+      if (typeof SharedArrayBuffer !== 'function' || !(data.control instanceof SharedArrayBuffer)) {
+        return { ok: false, reason: 'shared-slots: needs a SharedArrayBuffer control block' };
+      }
+      if (!Array.isArray(data.slots) || !data.slots.every(isSharedSlot)) {
+        return { ok: false, reason: 'shared-slots: each slot needs a slot index, an id and SharedArrayBuffer memory' };
+      }
+      return { ok: true, message: { type: 'shared-slots', control: data.control, slots: data.slots } };
+    case 'wake':
+      return { ok: true, message: { type: 'wake' } };
     default:
       return { ok: false, reason: `unknown message type ${describeType(data)}` };
   }

@@ -3,6 +3,7 @@ import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../src/audio-sources.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
+import { copyWindow } from '../src/protocol.js';
 import { running, statsWhere, stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
 import { sineWavUrl } from './helpers/signals.js';
@@ -85,7 +86,7 @@ describe('<audio-pool-analyzer>', () => {
       analyzer.transport = 'PING-PONG';
       errors.stop();
       expect(errors.events.map((event) => event.detail.attribute)).to.deep.equal(['pool-size', 'batch-size', 'transport']);
-      expect([analyzer.poolSize, analyzer.batchSize, analyzer.transport]).to.deep.equal([8, 1024, 'ping-pong']);
+      expect([analyzer.poolSize, analyzer.batchSize, analyzer.transport]).to.deep.equal([8, 1024, 'auto']);
     });
 
     it('reports bad attributes written in the markup once connected', async () => {
@@ -197,7 +198,7 @@ describe('<audio-pool-analyzer>', () => {
 
     it('returns every buffer even with no listener: allocations stay at the pool size', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="128" pool-size="64"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="128" pool-size="64"></audio-pool-analyzer>`,
       );
       await running(analyzer);
       // 64 × 128 frames outlast any engine's render burst: with prompt returns, no skips.
@@ -239,7 +240,7 @@ describe('<audio-pool-analyzer>', () => {
   describe('buffers', () => {
     it('keeps a retained buffer in state processing until it is released', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
       );
       let release: (() => void) | undefined;
       let kept: Float32Array | undefined;
@@ -261,7 +262,7 @@ describe('<audio-pool-analyzer>', () => {
 
     it('reclaims a buffer retained past the timeout and fires buffer-reclaimed', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="128" timeout="50"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="128" timeout="50"></audio-pool-analyzer>`,
       );
       let retainedId: number | undefined;
       analyzer.addEventListener('analysis-frame', (event) => {
@@ -285,7 +286,7 @@ describe('<audio-pool-analyzer>', () => {
       // A long timeout keeps reclaims out of it (with the default 1 s, WebKitGTK once reclaimed all
       // four buffers after the 500 ms stall).
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="512" pool-size="4" timeout="10000"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="512" pool-size="4" timeout="10000"></audio-pool-analyzer>`,
       );
       await running(analyzer);
       await nextEvent(analyzer, 'analysis-frame');
@@ -307,30 +308,68 @@ describe('<audio-pool-analyzer>', () => {
       expect(stats.allocations).to.equal(4);
     });
 
-    it('reconfigures pool size and batch size live, without restarting the context', async () => {
+    for (const transport of ['ping-pong', 'copy'] as const) {
+      it(`reconfigures pool size and batch size live, without restarting the context (${transport})`, async () => {
+        const analyzer = await fixture<AudioPoolAnalyzer>(
+          html`<audio-pool-analyzer source="test-tone" transport=${transport} batch-size="256" pool-size="4"></audio-pool-analyzer>`,
+        );
+        await running(analyzer);
+        const context = analyzer.context;
+        await nextEvent(analyzer, 'analysis-frame');
+        const resized = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.channelData[0]?.length === 512);
+        analyzer.poolSize = 6;
+        analyzer.setAttribute('batch-size', '512');
+        await resized;
+        const slots = transport === 'copy' ? copyWindow(6) : 6;
+        const { detail } = await statsWhere(analyzer, (stats) => stats.buffers === slots && stats.batchSize === 512);
+        expect(detail.available + detail.inFlight + detail.processing).to.equal(slots);
+        expect(detail.transport).to.equal(transport);
+        expect(analyzer.context).to.equal(context);
+      });
+    }
+
+    it('switches transport live: same context, every frame accounted for, transport-active follows', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="256" pool-size="4"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
       );
+      const frames = collectEvents(analyzer, 'analysis-frame');
       await running(analyzer);
       const context = analyzer.context;
-      await nextEvent(analyzer, 'analysis-frame');
-      const resized = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.channelData[0]?.length === 512);
-      analyzer.poolSize = 6;
-      analyzer.setAttribute('batch-size', '512');
-      await resized;
-      const { detail } = await statsWhere(analyzer, (stats) => stats.buffers === 6 && stats.batchSize === 512);
-      expect(detail.available + detail.inFlight + detail.processing).to.equal(6);
-      expect(analyzer.context).to.equal(context);
+      // This page is not cross-origin isolated: auto runs copy.
+      expect([analyzer.transport, analyzer.transportActive]).to.deep.equal(['auto', 'copy']);
+      for (const transport of ['allocate', 'ping-pong', 'copy'] as const) {
+        const before = (await statsWhere(analyzer)).detail;
+        analyzer.transport = transport;
+        const { detail } = await statsWhere(
+          analyzer,
+          (stats) => stats.transport === transport && stats.deliveredBatches > before.deliveredBatches + 30,
+        );
+        expect(detail.deliveredFrames + detail.skippedFrames + detail.pendingFrames, transport).to.equal(detail.renderedFrames);
+        expect(detail.available + detail.inFlight + detail.processing, transport).to.equal(detail.buffers);
+        // Allocate makes a buffer per batch; the others allocated their pools before (copy none at all).
+        if (transport === 'allocate') expect(detail.allocations).to.be.greaterThan(before.allocations + 20);
+        await analyzer.updateComplete;
+        expect([analyzer.transportActive, analyzer.getAttribute('transport-active')]).to.deep.equal([transport, transport]);
+        expect(analyzer.context).to.equal(context);
+      }
+      frames.stop();
+      const sequences = frames.events.map((event) => event.detail.sequence);
+      expect(sequences).to.deep.equal([...sequences.keys()]);
+      expect(analyzer.stats?.sequenceGaps).to.equal(0);
     });
 
-    it('switches to the allocate baseline live: one allocation per batch, nothing returned', async () => {
+    it('falls back to copy, and says why, when shared is asked for on a page that is not cross-origin isolated', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="128" transport="allocate"></audio-pool-analyzer>`,
+        html`<audio-pool-analyzer source="test-tone" transport="shared"></audio-pool-analyzer>`,
       );
+      const error = nextEvent(analyzer, 'analyzer-error');
       await running(analyzer);
-      const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > 100);
-      expect(detail.allocations).to.equal(detail.deliveredBatches);
-      expect(detail.buffersReturned).to.equal(0);
+      const { detail } = await error;
+      expect(detail.code).to.equal('transport-unavailable');
+      expect(detail.message).to.contain('cross-origin isolated');
+      expect(analyzer.transportActive).to.equal('copy');
+      const stats = await statsWhere(analyzer, (next) => next.deliveredBatches > 5);
+      expect(stats.detail.transport).to.equal('copy');
     });
   });
 
@@ -561,8 +600,8 @@ describe('<audio-pool-analyzer>', () => {
 
     it('runs two analyzers independently', async () => {
       const container = await fixture<HTMLDivElement>(html`<div>
-        <audio-pool-analyzer source="test-tone" batch-size="128" pool-size="4"></audio-pool-analyzer>
-        <audio-pool-analyzer source="test-tone" batch-size="512" pool-size="8"></audio-pool-analyzer>
+        <audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="128" pool-size="4"></audio-pool-analyzer>
+        <audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="512" pool-size="8"></audio-pool-analyzer>
       </div>`);
       const [first, second] = [...container.querySelectorAll('audio-pool-analyzer')] as AudioPoolAnalyzer[];
       if (!first || !second) throw new Error('fixture incomplete');

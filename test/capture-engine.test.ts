@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
-import { type CaptureConfig, DEFAULT_CONFIG } from '../src/config.js';
-import { batchBufferBytes, HEADER_SLOTS, type PoolStats, PROTOCOL_VERSION } from '../src/protocol.js';
+import { DEFAULT_CONFIG, type WorkletConfig } from '../src/config.js';
+import { batchBufferBytes, COPY_ACKNOWLEDGE_EVERY, copyWindow, HEADER_SLOTS, PROTOCOL_VERSION } from '../src/protocol.js';
+import type { PoolStats } from '../src/stats.js';
 import { CaptureEngine } from '../worklet/capture-engine.js';
 import { FakePort, type ReceivedBatch } from './helpers/fake-port.js';
 import { rampQuantum, rampSample } from './helpers/signals.js';
@@ -12,8 +13,14 @@ class Harness {
   readonly engine: CaptureEngine;
   frame = 0;
 
-  constructor(config: Partial<CaptureConfig> = {}, options?: unknown) {
-    this.engine = new CaptureEngine(this.port, SAMPLE_RATE, options ?? { protocolVersion: PROTOCOL_VERSION, config });
+  /** Ping-pong unless `config` names another transport: most of these tests are about the pool. */
+  constructor(config: Partial<WorkletConfig> = {}, options?: unknown) {
+    const full = { transport: 'ping-pong', ...config };
+    this.engine = new CaptureEngine(this.port, SAMPLE_RATE, options ?? { protocolVersion: PROTOCOL_VERSION, config: full });
+  }
+
+  acknowledge(sequence: number): void {
+    this.engine.receive({ type: 'acknowledge', sequence }, this.frame);
   }
 
   /** Renders `frames` frames of the ramp in quanta of `quantum` frames; returns batches at once when asked. */
@@ -171,7 +178,7 @@ describe('CaptureEngine', () => {
     harness.render(128 * 20);
     const batches = harness.port.drain();
     expect(batches).to.have.length(20);
-    expect(batches.every((batch) => !batch.header.pooled)).to.equal(true);
+    expect(batches.every((batch) => batch.header.transport === 'allocate')).to.equal(true);
     batches.forEach(expectRamp);
     const stats = harness.stats();
     expect(stats.allocations).to.equal(stats.deliveredBatches);
@@ -185,16 +192,83 @@ describe('CaptureEngine', () => {
     const [out] = harness.port.drain();
     harness.engine.receive({ type: 'configure', config: { transport: 'allocate' } }, harness.frame);
     harness.render(128 * 3);
-    expect(harness.port.drain().every((batch) => !batch.header.pooled)).to.equal(true);
+    const allocated = harness.port.drain();
+    expect(allocated.map((batch) => batch.header.transport)).to.deep.equal(['allocate', 'allocate', 'allocate']);
     harness.giveBack(out as ReceivedBatch);
     let stats = harness.stats();
     expect([stats.returns, stats.buffers, stats.inFlight]).to.deep.equal([1, 0, 0]);
     harness.engine.receive({ type: 'configure', config: { transport: 'ping-pong' } }, harness.frame);
     harness.render(128);
-    expect(harness.port.drain()[0]?.header.pooled).to.equal(true);
+    expect(harness.port.drain()[0]?.header.transport).to.equal('ping-pong');
     stats = harness.stats();
     expect(stats.buffers).to.equal(2);
     expectAccounted(stats);
+  });
+
+  it('copies batches without transfer and keeps its own buffer, sample-exact', () => {
+    const harness = new Harness({ batchSize: 128, transport: 'copy' });
+    harness.render(128 * 10, 128);
+    const batches = harness.port.drain();
+    expect(batches).to.have.length(10);
+    batches.forEach(expectRamp);
+    expect(batches.map((batch) => batch.header.transport)).to.deep.equal(Array(10).fill('copy'));
+    const stats = harness.stats();
+    expect([stats.transport, stats.allocations, stats.inFlight, stats.buffers]).to.deep.equal(['copy', 0, 10, copyWindow(16)]);
+    expectAccounted(stats);
+  });
+
+  it('bounds copies by credits: skips and counts once the window is out, resumes when acknowledged', () => {
+    const window = copyWindow(2);
+    const harness = new Harness({ batchSize: 128, poolSize: 2, transport: 'copy' });
+    harness.render(128 * (window + 5));
+    expect(harness.port.drain()).to.have.length(window);
+    expect(harness.port.ofType('exhausted')).to.have.length(1);
+    let stats = harness.stats();
+    expect([stats.inFlight, stats.available, stats.skippedBatches, stats.hitRate]).to.deep.equal([window, 0, 5, window / (window + 5)]);
+    harness.acknowledge(COPY_ACKNOWLEDGE_EVERY - 1);
+    harness.render(128);
+    const [next] = harness.port.drain();
+    expect([next?.header.sequence, next?.header.skippedFrames]).to.deep.equal([window, 5 * 128]);
+    stats = harness.stats();
+    expect([stats.returns, stats.inFlight]).to.deep.equal([COPY_ACKNOWLEDGE_EVERY, window - COPY_ACKNOWLEDGE_EVERY + 1]);
+    expectAccounted(stats);
+  });
+
+  it('counts an acknowledgement of a batch never sent as unknown, and takes nothing back for it', () => {
+    const harness = new Harness({ batchSize: 128, transport: 'copy' });
+    harness.render(128 * 3);
+    harness.acknowledge(1000);
+    harness.acknowledge(0);
+    const stats = harness.stats();
+    expect([stats.invalidReturns.unknownId, stats.returns, stats.inFlight]).to.deep.equal([1, 1, 2]);
+  });
+
+  it('switches between every transport live, losing no frame of the accounting', () => {
+    const harness = new Harness({ batchSize: 128, poolSize: 4 });
+    const seen: ReceivedBatch[] = [];
+    for (const transport of ['copy', 'allocate', 'ping-pong', 'copy', 'ping-pong', 'allocate'] as const) {
+      harness.engine.receive({ type: 'configure', config: { transport } }, harness.frame);
+      for (let round = 0; round < 3; round++) {
+        harness.render(412, 100);
+        for (const batch of harness.port.drain()) {
+          expectRamp(batch);
+          seen.push(batch);
+          if (batch.header.transport === 'ping-pong') harness.giveBack(batch);
+          if (batch.header.transport === 'copy') harness.acknowledge(batch.header.sequence);
+        }
+      }
+      const stats = harness.stats();
+      expect(stats.transport).to.equal(transport);
+      expectAccounted(stats);
+    }
+    const stats = harness.stats();
+    expect(new Set(seen.map((batch) => batch.header.transport))).to.deep.equal(new Set(['copy', 'allocate', 'ping-pong']));
+    expect(seen.map((batch) => batch.header.sequence)).to.deep.equal([...seen.keys()]);
+    expect(seen.map((batch) => batch.header.frame)).to.deep.equal([...seen.keys()].map((i) => i * 128));
+    expect([stats.deliveredBatches, stats.skippedFrames]).to.deep.equal([seen.length, 0]);
+    expect(Object.values(stats.invalidReturns)).to.deep.equal([0, 0, 0, 0, 0]);
+    // Allocate runs last: nothing is out, not even the copy credits it ran with before (dropped on the switch).
+    expect([stats.buffers, stats.inFlight]).to.deep.equal([0, 0]);
   });
 
   it('tracks buffers reported as processing', () => {
@@ -254,6 +328,7 @@ describe('CaptureEngine', () => {
     const stats = harness.stats();
     expect(stats.invalidMessages).to.equal(junk.length + 1);
     expect(stats.poolSize).to.equal(DEFAULT_CONFIG.poolSize);
+    expect(stats.transport).to.equal('ping-pong');
   });
 
   it('posts stats on its own every stats interval of audio time', () => {

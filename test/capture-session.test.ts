@@ -1,6 +1,10 @@
 import { expect } from '@open-wc/testing';
-import { type AnalysisFrame, CaptureSession, defaultReturnPolicy } from '../src/capture-session.js';
-import { batchBufferBytes, writeBatchHeader } from '../src/protocol.js';
+import { CaptureSession } from '../src/capture-session.js';
+import type { ActiveTransport } from '../src/config.js';
+import type { AnalysisFrame } from '../src/events.js';
+import { batchBufferBytes, COPY_ACKNOWLEDGE_EVERY } from '../src/protocol.js';
+import { defaultReturnPolicy } from '../src/transports/ping-pong-source.js';
+import { writeHeader } from './helpers/batches.js';
 import { engineStats } from './helpers/stats.js';
 
 const SAMPLE_RATE = 48000;
@@ -19,10 +23,10 @@ class FakeWorklet {
     };
   }
 
-  sendBatch(bufferId: number, frames = 128, pooled = true): void {
+  sendBatch(bufferId: number, frames = 128, transport: ActiveTransport = 'ping-pong'): void {
     const buffer = new ArrayBuffer(batchBufferBytes(frames, 1));
     const view = new Float32Array(buffer);
-    writeBatchHeader(view, bufferId, this.sequence, this.sequence * frames, 0, 1, frames, pooled);
+    writeHeader(view, { bufferId, sequence: this.sequence, frame: this.sequence * frames, frames, transport });
     view.fill(0.5, 16);
     this.sequence++;
     this.channel.port2.postMessage(buffer, [buffer]);
@@ -104,17 +108,61 @@ describe('CaptureSession', () => {
     target.dispose();
   });
 
-  it('never returns allocate-mode buffers, and retain() is a no-op for them and after dispatch', async () => {
+  it('gives nothing back for allocate batches, and their retain() asks the worklet for nothing', async () => {
+    const worklet = new FakeWorklet();
+    const target = session(worklet, (frame) => frame.retain()(), { groupSize: 1 });
+    worklet.sendBatch(0, 128, 'allocate');
+    await framesDispatched(target, 1);
+    // Messages arrive in order: once this request is in, anything the batch caused would be too.
+    void target.requestStats();
+    await worklet.receivedAtLeast(1);
+    expect(worklet.received).to.deep.equal([{ type: 'request-stats' }]);
+    expect([target.counters.buffersReturned, target.retainedCount]).to.deep.equal([0, 0]);
+    target.dispose();
+  });
+
+  it('ignores retain() called after dispatch: the pooled buffer has already gone back', async () => {
     const worklet = new FakeWorklet();
     let late: AnalysisFrame | undefined;
     const target = session(worklet, (frame) => (late = frame), { groupSize: 1 });
-    worklet.sendBatch(0, 128, false);
-    await framesDispatched(target, 1);
     worklet.sendBatch(256);
     await worklet.receivedAtLeast(1);
+    expect(worklet.returnedBuffers()).to.have.length(1);
     late?.retain()();
-    expect(worklet.received).to.have.length(1);
-    expect(target.counters.buffersReturned).to.equal(1);
+    void target.requestStats();
+    await worklet.receivedAtLeast(2);
+    expect(worklet.received[1]).to.deep.equal({ type: 'request-stats' });
+    expect([target.retainedCount, target.counters.buffersReturned]).to.deep.equal([0, 1]);
+    target.dispose();
+  });
+
+  it('acknowledges copied batches once per acknowledgement period, with the last sequence dispatched', async () => {
+    const worklet = new FakeWorklet();
+    const target = session(worklet, () => {});
+    for (let i = 0; i < COPY_ACKNOWLEDGE_EVERY * 2 + 5; i++) worklet.sendBatch(0, 128, 'copy');
+    await worklet.receivedAtLeast(2);
+    await framesDispatched(target, COPY_ACKNOWLEDGE_EVERY * 2 + 5);
+    expect(worklet.received).to.deep.equal([
+      { type: 'acknowledge', sequence: COPY_ACKNOWLEDGE_EVERY - 1 },
+      { type: 'acknowledge', sequence: 2 * COPY_ACKNOWLEDGE_EVERY - 1 },
+    ]);
+    target.flushReturns();
+    await worklet.receivedAtLeast(3);
+    expect(worklet.received[2]).to.deep.equal({ type: 'acknowledge', sequence: 2 * COPY_ACKNOWLEDGE_EVERY + 4 });
+    expect(target.counters).to.deep.include({ buffersReturned: 2 * COPY_ACKNOWLEDGE_EVERY + 5, returnMessages: 3 });
+    target.dispose();
+  });
+
+  it('dispatches batches of every message transport in one run, in sequence', async () => {
+    const worklet = new FakeWorklet();
+    const sequences: number[] = [];
+    const target = session(worklet, (frame) => sequences.push(frame.sequence));
+    worklet.sendBatch(256);
+    worklet.sendBatch(0, 128, 'copy');
+    worklet.sendBatch(0, 128, 'allocate');
+    await framesDispatched(target, 3);
+    expect(sequences).to.deep.equal([0, 1, 2]);
+    expect(target.counters.sequenceGaps).to.equal(0);
     target.dispose();
   });
 

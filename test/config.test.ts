@@ -1,5 +1,13 @@
 import { expect } from '@open-wc/testing';
-import { CAPTURE_OPTION_NAMES, CAPTURE_OPTIONS, checkPartialConfig, DEFAULT_CONFIG, parseOption } from '../src/config.js';
+import {
+  CAPTURE_OPTION_NAMES,
+  CAPTURE_OPTIONS,
+  checkPartialConfig,
+  checkWorkletConfig,
+  DEFAULT_CONFIG,
+  parseOption,
+} from '../src/config.js';
+import { resolveTransport } from '../src/transports/index.js';
 
 describe('config', () => {
   it('declares the documented defaults', () => {
@@ -8,7 +16,7 @@ describe('config', () => {
       batchSize: 1024,
       timeout: 1000,
       channels: 1,
-      transport: 'ping-pong',
+      transport: 'auto',
       statsInterval: 250,
     });
   });
@@ -51,6 +59,23 @@ describe('config', () => {
     expect(check.config).to.deep.equal({ poolSize: 8, transport: 'allocate' });
     expect(check.errors).to.have.length(2);
     expect(check.errors.join()).to.contain('batch-size').and.to.contain('"colour"');
+  });
+
+  it('refuses an unresolved "auto" transport on the worklet side, keeping the other fields', () => {
+    const check = checkWorkletConfig({ poolSize: 8, transport: 'auto' });
+    expect(check.config).to.deep.equal({ poolSize: 8 });
+    expect(check.errors.join()).to.contain('auto');
+    expect(checkWorkletConfig({ transport: 'shared' })).to.deep.equal({ config: { transport: 'shared' }, errors: [] });
+  });
+
+  it('resolves transports on a page that is not cross-origin isolated: auto and shared become copy', () => {
+    expect(window.crossOriginIsolated).to.equal(false);
+    expect(resolveTransport('auto')).to.deep.equal({ transport: 'copy', unavailable: null });
+    const shared = resolveTransport('shared');
+    expect(shared.transport).to.equal('copy');
+    expect(shared.unavailable).to.contain('Cross-Origin-Embedder-Policy');
+    for (const transport of ['copy', 'ping-pong', 'allocate'] as const)
+      expect(resolveTransport(transport)).to.deep.equal({ transport, unavailable: null });
   });
 
   it('refuses a configuration that is not an object', () => {

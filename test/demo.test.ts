@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
+import { copyWindow } from '../src/protocol.js';
 import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { loadedFrame } from './helpers/frames.js';
 
@@ -37,7 +38,11 @@ describe('demo page', () => {
     await until(demo, () => Number(text('#frames')) > 20, 'frames counted');
     await until(demo, () => panel.shadowRoot?.querySelector('[part="hit-rate"]')?.textContent?.endsWith('%') === true, 'the hit rate');
     expect(analyzer.getAttribute('state')).to.equal('running');
-    expect(panel.shadowRoot?.querySelectorAll('[part~="cell"]')).to.have.length(16);
+    // This test page is not cross-origin isolated: auto runs copy, whose window of credits the panel shows.
+    await until(demo, () => text('#transport-active') === 'copy', 'the transport shown');
+    await until(demo, () => panel.shadowRoot?.querySelectorAll('[part~="cell"]').length === analyzer.stats?.buffers, 'a cell per slot');
+    expect(analyzer.stats?.buffers).to.equal(copyWindow(16));
+    expect(panel.shadowRoot?.querySelector('[part="transport"]')?.textContent).to.contain('acknowledged');
 
     const canvas = page.querySelector('#waveform') as HTMLCanvasElement;
     const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
@@ -46,6 +51,11 @@ describe('demo page', () => {
       'waveform drawn',
     ).to.equal(true);
 
+    // Batches of 256 frames: the window of copies holds 683 ms, less than the 1 s block.
+    const batchSize = page.querySelector('select[name="batch-size"]') as HTMLSelectElement;
+    batchSize.value = '256';
+    batchSize.dispatchEvent(new Event('change', { bubbles: true }));
+    await until(demo, () => analyzer.stats?.batchSize === 256, 'the new batch size');
     (page.querySelector('#block') as HTMLButtonElement).click();
     await until(
       demo,

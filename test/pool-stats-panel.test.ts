@@ -156,7 +156,7 @@ describe('<pool-stats-panel>', () => {
   it('follows a real analyzer bound by for, and re-binds when for changes', async () => {
     const container = await fixture<HTMLDivElement>(html`<div>
       <pool-stats-panel for="first"></pool-stats-panel>
-      <audio-pool-analyzer id="first" source="test-tone" batch-size="128" pool-size="8" stats-interval="50"></audio-pool-analyzer>
+      <audio-pool-analyzer id="first" source="test-tone" transport="ping-pong" batch-size="128" pool-size="8" stats-interval="50"></audio-pool-analyzer>
       <audio-pool-analyzer id="second"></audio-pool-analyzer>
     </div>`);
     const panel = container.querySelector('pool-stats-panel') as PoolStatsPanel;

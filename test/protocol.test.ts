@@ -9,8 +9,9 @@ import {
   parseFromWorkletMessage,
   parseToWorkletMessage,
   readBufferId,
-  writeBatchHeader,
+  TRANSPORT_CODES,
 } from '../src/protocol.js';
+import { writeHeader } from './helpers/batches.js';
 import { engineStats } from './helpers/stats.js';
 
 function batchBuffer(frames = 128, channels = 2): { buffer: ArrayBuffer; view: Float32Array } {
@@ -22,29 +23,42 @@ describe('protocol: batch header', () => {
   it('round-trips every field, counters exact up to 2^40', () => {
     const { view } = batchBuffer(128, 2);
     const big = MAX_HEADER_COUNTER - 1;
-    writeBatchHeader(view, big, big - 1, big - 2, 65536, 2, 128, true);
-    expect(decodeBatchHeader(view)).to.deep.equal({
+    const header = {
       bufferId: big,
       sequence: big - 1,
       frame: big - 2,
       skippedFrames: 65536,
       channels: 2,
       frames: 128,
-      pooled: true,
-    });
+      transport: 'shared',
+    } as const;
+    writeHeader(view, header);
+    expect(decodeBatchHeader(view)).to.deep.equal(header);
     expect(readBufferId(view)).to.equal(big);
+  });
+
+  it('names the transport that carried the batch, each by its own code', () => {
+    const { view } = batchBuffer(128, 1);
+    for (const transport of ['shared', 'copy', 'ping-pong', 'allocate'] as const) {
+      writeHeader(view, { transport });
+      expect(decodeBatchHeader(view)?.transport).to.equal(transport);
+    }
+    expect(new Set(Object.values(TRANSPORT_CODES)).size).to.equal(4);
+    view[12] = 9;
+    expect(decodeBatchHeader(view)).to.equal(null);
   });
 
   it('rejects a buffer without our magic, with another version, or whose size disagrees with its header', () => {
     const { view } = batchBuffer(128, 2);
     expect(decodeBatchHeader(view)).to.equal(null);
-    writeBatchHeader(view, 1, 0, 0, 0, 2, 128, true);
+    writeHeader(view, { bufferId: 1, channels: 2 });
+    expect(decodeBatchHeader(view)).to.not.equal(null);
     view[1] = PROTOCOL_VERSION + 1;
     expect(decodeBatchHeader(view)).to.equal(null);
     expect(readBufferId(view)).to.equal(-1);
-    writeBatchHeader(view, 1, 0, 0, 0, 2, 256, true);
+    writeHeader(view, { bufferId: 1, channels: 2, frames: 256 });
     expect(decodeBatchHeader(view)).to.equal(null);
-    writeBatchHeader(view, 1, 0, 0, 0, 0, 128, true);
+    writeHeader(view, { bufferId: 1, channels: 0 });
     expect(decodeBatchHeader(view)).to.equal(null);
   });
 
@@ -63,6 +77,7 @@ describe('protocol: messages to the worklet', () => {
       { type: 'configure', config: { poolSize: 4, transport: 'allocate' } },
       { type: 'return-buffer', buffers: [new ArrayBuffer(8)] },
       { type: 'report-processing', bufferIds: [256, 257] },
+      { type: 'acknowledge', sequence: 63 },
       { type: 'request-stats' },
       { type: 'reset-stats' },
       { type: 'stop' },
@@ -82,6 +97,9 @@ describe('protocol: messages to the worklet', () => {
       { type: 'configure' },
       { type: 'configure', config: { batchSize: 100 } },
       { type: 'configure', config: { poolSize: '16px' } },
+      { type: 'configure', config: { transport: 'auto' } },
+      { type: 'acknowledge', sequence: -1 },
+      { type: 'acknowledge' },
       { type: 'return-buffer', buffers: 'x' },
       { type: 'report-processing', bufferIds: [-1] },
       { type: 'report-processing', bufferIds: [Number.NaN] },
@@ -98,7 +116,7 @@ describe('protocol: messages to the worklet', () => {
 describe('protocol: messages from the worklet', () => {
   it('decodes a bare buffer as a batch', () => {
     const { buffer, view } = batchBuffer(128, 1);
-    writeBatchHeader(view, 300, 5, 640, 0, 1, 128, true);
+    writeHeader(view, { bufferId: 300, sequence: 5, frame: 640 });
     const parsed = parseFromWorkletMessage(buffer);
     expect(parsed.ok && parsed.message.type === 'batch' && parsed.message.header.sequence).to.equal(5);
     expect(parsed.ok && parsed.message.type === 'batch' && parsed.message.buffer).to.equal(buffer);
@@ -113,6 +131,8 @@ describe('protocol: messages from the worklet', () => {
       { type: 'error', code: 'invalid-message', message: 'x' },
       { type: 'reclaimed', bufferId: 300, ageMs: 1000.5 },
       { type: 'exhausted', frame: 4096 },
+      { type: 'error', code: 'transport-unavailable', message: 'no SharedArrayBuffer' },
+      { type: 'wake' },
     ];
     for (const message of valid) expect(parseFromWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
   });
@@ -135,13 +155,15 @@ describe('protocol: messages from the worklet', () => {
       { type: 'reclaimed', bufferId: 3, ageMs: Number.NaN },
       { type: 'exhausted' },
       { type: 'batch' },
+      { type: 'shared-slots', control: new ArrayBuffer(8), slots: [] },
+      { type: 'shared-slots' },
     ];
     for (const message of invalid) expect(parseFromWorkletMessage(message).ok, JSON.stringify(message)).to.equal(false);
   });
 
   it('survives a real postMessage round trip with transfer, detaching the sender', async () => {
     const { buffer, view } = batchBuffer(128, 1);
-    writeBatchHeader(view, 257, 9, 1152, 256, 1, 128, true);
+    writeHeader(view, { bufferId: 257, sequence: 9, frame: 1152, skippedFrames: 256 });
     view[HEADER_BYTES / 4 + 3] = 0.25;
     const channel = new MessageChannel();
     const received = new Promise<unknown>((resolve) => {

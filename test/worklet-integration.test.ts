@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import type { AnalysisFrame } from '../src/capture-session.js';
+import type { AnalysisFrame } from '../src/events.js';
 import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
 import { rampSample } from './helpers/signals.js';
 import { skipBecause } from './helpers/skip.js';

@@ -1,6 +1,9 @@
-import { type AnalysisFrame, CaptureSession, type ReturnPolicy } from '../../src/capture-session.js';
-import { type CaptureConfig, DEFAULT_CONFIG } from '../../src/config.js';
-import { type PoolStats, PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
+import type { ReturnPolicy } from '../../src/batch-source.js';
+import { CaptureSession } from '../../src/capture-session.js';
+import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
+import type { AnalysisFrame } from '../../src/events.js';
+import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
+import type { PoolStats } from '../../src/stats.js';
 import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
 
 export interface RecordedFrame {
@@ -30,21 +33,22 @@ export class CaptureRecorder {
 
   static async create(
     context: BaseAudioContext,
-    config: Partial<CaptureConfig>,
+    config: Partial<WorkletConfig>,
     options: Partial<ReturnPolicy> = {},
   ): Promise<CaptureRecorder> {
     await context.audioWorklet.addModule(DEFAULT_WORKLET_URL);
     return new CaptureRecorder(context, config, options);
   }
 
-  private constructor(context: BaseAudioContext, config: Partial<CaptureConfig>, options: Partial<ReturnPolicy>) {
-    const full = { ...DEFAULT_CONFIG, ...config };
+  private constructor(context: BaseAudioContext, config: Partial<WorkletConfig>, options: Partial<ReturnPolicy>) {
+    // Ping-pong unless the test names another transport: most of these tests are about the pool.
+    const full: WorkletConfig = { ...DEFAULT_CONFIG, transport: 'ping-pong', ...config };
     this.node = new AudioWorkletNode(context, PROCESSOR_NAME, {
       numberOfInputs: 1,
       numberOfOutputs: 1,
       channelCount: full.channels,
       channelCountMode: 'explicit',
-      processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
+      processorOptions: { protocolVersion: PROTOCOL_VERSION, config: full },
     });
     this.node.onprocessorerror = (event) => this.record(() => this.processorErrors.push(event));
     this.node.connect(context.destination);

@@ -1,13 +1,14 @@
-import { createSessionCounters } from '../../src/capture-session.js';
+import { createSessionCounters } from '../../src/batch-source.js';
 import type { AnalyzerStats } from '../../src/events.js';
-import { type PoolStats, PROTOCOL_VERSION } from '../../src/protocol.js';
+import { PROTOCOL_VERSION } from '../../src/protocol.js';
+import type { PoolStats } from '../../src/stats.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
 import { FakePort } from './fake-port.js';
 
 /** A real stats snapshot from a fresh engine: every field present and valid. */
 export function engineStats(): PoolStats {
   const port = new FakePort();
-  const engine = new CaptureEngine(port, 48000, { protocolVersion: PROTOCOL_VERSION, config: {} });
+  const engine = new CaptureEngine(port, 48000, { protocolVersion: PROTOCOL_VERSION, config: { transport: 'ping-pong' } });
   engine.receive({ type: 'request-stats' }, 0);
   return port.ofType('stats')[0]?.stats as PoolStats;
 }

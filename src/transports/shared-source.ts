@@ -1,0 +1,188 @@
+import type { BatchSource, FrameSink, Retainer } from '../batch-source.js';
+import { MAX_POOL_SIZE } from '../config.js';
+import {
+  batchBufferBytes,
+  channelViews,
+  createBatchHeader,
+  readBatchHeader,
+  type SharedSlotsMessage,
+  type WakeMessage,
+} from '../protocol.js';
+import {
+  AVAILABLE,
+  IN_FLIGHT,
+  idIndex,
+  idWord,
+  LATE_RELEASES,
+  PROCESSING,
+  PUBLISHED,
+  ringIndex,
+  slotWord,
+  WAITING,
+  WAKE_BY_MESSAGE,
+  WAKE_BY_NOTIFY,
+  wordIndex,
+} from '../shared-slots.js';
+
+/** `Atomics` with `waitAsync` (ES2024; TypeScript's ES2022 library lacks it, and some browsers too). */
+type AtomicsWithWaitAsync = typeof Atomics & {
+  waitAsync?(
+    array: Int32Array,
+    index: number,
+    value: number,
+  ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+};
+
+/** One slot's memory as the page holds it, made once, when the worklet announces the memory. */
+interface SlotMemory {
+  readonly idWord: number;
+  readonly view: Float32Array;
+  /** One view per channel, made at the first batch read from this memory (its shape never changes). */
+  channelData: Float32Array[] | null;
+}
+
+/**
+ * The page's end of `shared`: takes published batches from the ring in sequence order (in
+ * flight → processing, by compare-and-swap on the slot's word), dispatches each from views made
+ * once per slot memory, and gives the slot back (→ available) unless a listener retained it.
+ * Once it has read everything, it waits: with `Atomics.waitAsync` on the `published` word where
+ * the browser has it, else for the worklet's `wake` message.
+ *
+ * Allocation: per batch, nothing of its own (the session makes the frame); per wake-up, what
+ * `Atomics.waitAsync` returns (a result object and a promise); per slot memory, its views.
+ */
+export class SharedSource implements BatchSource, Retainer {
+  private readonly sink: FrameSink;
+  private control: Int32Array | null = null;
+  private readonly slots: (SlotMemory | undefined)[] = [];
+  private readonly header = createBatchHeader();
+  private readonly atomics: AtomicsWithWaitAsync = Atomics;
+  private readonly held = new Map<number, number>();
+  private waiting = false;
+  private draining = false;
+  private disposed = false;
+  private readonly onWake = (): void => {
+    this.waiting = false;
+    this.sink.counters.wakeups++;
+    this.drain();
+  };
+
+  constructor(sink: FrameSink) {
+    this.sink = sink;
+  }
+
+  get retainedCount(): number {
+    return this.held.size;
+  }
+
+  receiveBatch(): void {
+    this.sink.error('invalid-message', 'from the worklet: a shared-memory batch arrived by message');
+  }
+
+  receiveMessage(message: SharedSlotsMessage | WakeMessage): void {
+    if (message.type === 'shared-slots') {
+      this.control ??= new Int32Array(message.control);
+      for (const { slot, id, memory } of message.slots) {
+        if (slot < MAX_POOL_SIZE) this.slots[slot] = { idWord: idWord(id), view: new Float32Array(memory), channelData: null };
+      }
+    } else {
+      this.sink.counters.wakeups++;
+    }
+    this.drain();
+  }
+
+  catchUp(): void {
+    this.drain();
+  }
+
+  flush(): void {}
+
+  configure(): void {}
+
+  forget(bufferId: number): void {
+    this.held.delete(bufferId);
+  }
+
+  retain(bufferId: number, sequence: number, token: unknown): () => void {
+    const slot = token as number;
+    this.held.set(bufferId, slot);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held.delete(bufferId);
+      if (this.control !== null) this.giveBack(this.control, slot, sequence);
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const control = this.control;
+    this.control = null;
+    this.slots.length = 0;
+    this.held.clear();
+    // Wakes our own pending wait, so that nothing keeps this source (and the element) alive.
+    if (control !== null && this.waiting) Atomics.notify(control, PUBLISHED);
+  }
+
+  private drain(): void {
+    const control = this.control;
+    if (control === null || this.draining) return;
+    this.draining = true;
+    try {
+      do {
+        this.takePublished(control);
+      } while (!this.disposed && !this.armWake(control));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Dispatches every published batch that is due, in sequence order; stops at the first that is not there yet. */
+  private takePublished(control: Int32Array): void {
+    while (!this.disposed) {
+      const sequence = this.sink.expectedSequence;
+      const slot = Atomics.load(control, ringIndex(sequence));
+      const memory = this.slots[slot];
+      // New memory is announced by a message that may still be on its way.
+      if (memory === undefined || memory.idWord !== Atomics.load(control, idIndex(slot))) return;
+      const published = slotWord(sequence, IN_FLIGHT);
+      if (Atomics.compareExchange(control, wordIndex(slot), published, slotWord(sequence, PROCESSING)) !== published) return;
+      const header = this.header;
+      if (!readBatchHeader(memory.view, header) || memory.view.byteLength !== batchBufferBytes(header.frames, header.channels)) {
+        this.giveBack(control, slot, sequence);
+        this.sink.error('invalid-message', `from the worklet: shared slot ${slot} holds no valid batch`);
+        return;
+      }
+      memory.channelData ??= channelViews(memory.view.buffer, header.channels, header.frames);
+      if (!this.sink.dispatch(header, memory.channelData, this, slot)) this.giveBack(control, slot, sequence);
+    }
+  }
+
+  /** Asks to be woken at the next publication; false when one came meanwhile (read again instead). */
+  private armWake(control: Int32Array): boolean {
+    if (this.waiting) return true;
+    const seen = Atomics.load(control, PUBLISHED);
+    if (this.atomics.waitAsync === undefined) {
+      Atomics.store(control, WAITING, WAKE_BY_MESSAGE);
+      return Atomics.load(control, PUBLISHED) === seen;
+    }
+    Atomics.store(control, WAITING, WAKE_BY_NOTIFY);
+    const result = this.atomics.waitAsync(control, PUBLISHED, seen);
+    if (!result.async) return false;
+    this.waiting = true;
+    void result.value.then(this.onWake);
+    return true;
+  }
+
+  private giveBack(control: Int32Array, slot: number, sequence: number): void {
+    const taken = slotWord(sequence, PROCESSING);
+    if (Atomics.compareExchange(control, wordIndex(slot), taken, slotWord(sequence, AVAILABLE)) === taken) {
+      this.sink.counters.buffersReturned++;
+    } else {
+      // The worklet reclaimed it meanwhile (held past the timeout): it counts this as a late return.
+      Atomics.add(control, LATE_RELEASES, 1);
+    }
+  }
+}
