@@ -6,7 +6,7 @@ import * as puppeteer from 'puppeteer-core';
 import { ensurePulseAudio } from './scripts/audio-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_ENV, FIREFOX_PREFS, findChromium, findFirefox, selectedBrowsers } from './scripts/find-browser.js';
 import { findWebKit, MINIBROWSER_ARGS, startWebKitDriver } from './scripts/webkit-driver.js';
-import { generatedFiles, installPackedPackage, pageCommands, strictCspFixture } from './scripts/wtr-plugins.js';
+import { crossOriginIsolation, generatedFiles, installPackedPackage, pageCommands, strictCspFixture } from './scripts/wtr-plugins.js';
 
 const browsers = selectedBrowsers();
 
@@ -81,8 +81,10 @@ function closingLineReporter() {
 }
 
 export default {
-  files: 'test/**/*.test.ts',
+  // The .html files are pages of their own, served cross-origin isolated (test/isolated/), each importing its spec.
+  files: ['test/**/*.test.ts', 'test/**/*.test.html'],
   nodeResolve: true,
+  middleware: [crossOriginIsolation],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     generatedFiles(),

@@ -18,6 +18,22 @@ export function generatedFiles() {
   };
 }
 
+/** Where the test pages served cross-origin isolated live: shared memory needs such a page. */
+export const ISOLATED_TESTS = '/test/isolated/';
+
+/**
+ * Serves the test pages under ISOLATED_TESTS with COOP and COEP, so that they are
+ * cross-origin isolated and have SharedArrayBuffer where the browser offers it. Only the document
+ * needs the headers: everything it loads comes from the same origin.
+ */
+export async function crossOriginIsolation(context, next) {
+  if (context.path.startsWith(ISOLATED_TESTS)) {
+    context.set('Cross-Origin-Opener-Policy', 'same-origin');
+    context.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  }
+  await next();
+}
+
 /** The policy a strict site sets: no inline script, no eval, no blob: or data: scripts. */
 export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'";
 

@@ -21,6 +21,8 @@ describe('under a strict Content-Security-Policy', () => {
     await analyzer.start();
     await framesSeen;
     expect(analyzer.state).to.equal('running');
+    // The default transport, auto, runs copy here: the page is not cross-origin isolated.
+    expect([analyzer.transport, analyzer.transportActive]).to.deep.equal(['auto', 'copy']);
     expect(page.violations.filter((violation) => !violation.startsWith('script-src: eval'))).to.deep.equal([]);
   });
 });

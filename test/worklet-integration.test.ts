@@ -1,19 +1,9 @@
 import { expect } from '@open-wc/testing';
-import type { AnalysisFrame } from '../src/events.js';
 import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
-import { rampSample } from './helpers/signals.js';
+import { RampFollower, rampSample, rampSource } from './helpers/signals.js';
 import { skipBecause } from './helpers/skip.js';
 
 const SAMPLE_RATE = 48000;
-
-/** A source playing the ramp of `rampSample`, sample-exact (same rate, no interpolation). */
-function rampSource(context: BaseAudioContext, frames: number, loop: boolean): AudioBufferSourceNode {
-  const buffer = context.createBuffer(1, frames, context.sampleRate);
-  const samples = buffer.getChannelData(0);
-  for (let i = 0; i < frames; i++) samples[i] = rampSample(i);
-  const source = new AudioBufferSourceNode(context, { buffer, loop });
-  return source;
-}
 
 describe('worklet in a real-time AudioContext', () => {
   let context: AudioContext;
@@ -34,35 +24,14 @@ describe('worklet in a real-time AudioContext', () => {
     const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize });
     const source = rampSource(context, 4096, true);
     source.connect(recorder.node);
-    // Each sample must follow the previous one on the ramp; only a reported skip may jump ahead,
-    // by exactly the frames skipped. (Context frames can jump without a skip: Chromium's clock
-    // leaps once at start-up, counted as a render gap, and the graph renders nothing meanwhile.)
-    const rampIndex = (sample: number): number => Math.round((sample + 0.5) * 4096 * 1e6) / 1e6;
-    let previous: number | undefined;
-    let mismatches = 0;
-    let checked = 0;
-    recorder.onFrame = ({ channelData, skippedFrames }: AnalysisFrame) => {
-      const samples = channelData[0] as Float32Array;
-      for (let i = 0; i < samples.length; i++) {
-        const index = rampIndex(samples[i] as number);
-        if (previous === undefined) {
-          if (samples[i] === -0.5) previous = index;
-          continue;
-        }
-        const advance = i === 0 ? skippedFrames + 1 : 1;
-        // The source node reads at a sub-sample offset of ~1e-13 and interpolates, which shows
-        // only where the ramp crosses exactly 0; any reordering is a whole step off.
-        if (Math.abs(index - ((previous + advance) % 4096)) > 1e-6) mismatches++;
-        previous = index;
-        checked++;
-      }
-    };
+    const ramp = new RampFollower();
+    recorder.onFrame = ({ channelData, skippedFrames }) => ramp.check(channelData, skippedFrames);
     source.start(0);
     await recorder.framesReached(1100);
     const stats = await recorder.session.requestStats();
 
-    expect(checked).to.be.greaterThan(1000 * 128);
-    expect(mismatches, 'samples out of order or altered').to.equal(0);
+    expect(ramp.checked).to.be.greaterThan(1000 * 128);
+    expect(ramp.mismatches, 'samples out of order or altered').to.equal(0);
     expect(stats.allocations).to.equal(poolSize);
     expect(stats.allocationsAfterStart).to.equal(0);
     expect(stats.hitRate).to.be.at.least(0.99);

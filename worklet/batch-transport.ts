@@ -33,10 +33,10 @@ export interface TransportContext {
  */
 export interface BatchTransport {
   /**
-   * Applies the pool's shape, between batches. `active` false: the engine switched to another
-   * transport; keep only what is out, until it comes back or times out.
+   * Applies the pool's shape, between batches (`nowFrame` is the audio time then). `active` false:
+   * the engine switched to another transport; keep only what is out, until it comes back or times out.
    */
-  configure(config: WorkletConfig, active: boolean): void;
+  configure(config: WorkletConfig, active: boolean, nowFrame: number): void;
   /**
    * Carries the staged batch: `staging` holds a header's room (HEADER_SLOTS) then the samples,
    * planar; the transport writes the header wherever the batch goes. False when it has no room:

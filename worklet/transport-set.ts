@@ -42,7 +42,7 @@ export class TransportSet {
     this.active = active;
     for (let i = 0; i < this.live.length; i++) {
       const transport = this.live[i] as BatchTransport;
-      transport.configure(config, transport === active);
+      transport.configure(config, transport === active, nowFrame);
     }
     return name;
   }

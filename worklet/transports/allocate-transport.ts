@@ -18,7 +18,7 @@ export class AllocateTransport implements BatchTransport {
     this.context = context;
   }
 
-  configure(_config: WorkletConfig, _active: boolean): void {}
+  configure(_config: WorkletConfig, _active: boolean, _nowFrame: number): void {}
 
   deliver(staging: Float32Array, batch: BatchFields, _nowFrame: number): boolean {
     const buffer = new ArrayBuffer(staging.byteLength);

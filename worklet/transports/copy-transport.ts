@@ -37,7 +37,7 @@ export class CopyTransport implements BatchTransport {
   }
 
   /** Switched away, it drops the credits out: they bound only the transport that runs, and the copies are the page's. */
-  configure(config: WorkletConfig, active: boolean): void {
+  configure(config: WorkletConfig, active: boolean, _nowFrame: number): void {
     if (!active) {
       for (; this.outCount > 0; this.outCount--) {
         this.credits.drop(this.outSlots[this.outHead] as number);

@@ -33,7 +33,7 @@ export class PingPongTransport implements BatchTransport {
     this.pool = new TransferableBufferPool(context.meters);
   }
 
-  configure(config: WorkletConfig, active: boolean): void {
+  configure(config: WorkletConfig, active: boolean, _nowFrame: number): void {
     this.pool.configure(active ? config.poolSize : 0, batchBufferBytes(config.batchSize, config.channels));
   }
 

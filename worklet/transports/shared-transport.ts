@@ -112,14 +112,22 @@ export class SharedTransport implements BatchTransport {
     this.stamps = new Float64Array(this.pool.capacity);
   }
 
-  configure(config: WorkletConfig, active: boolean): void {
+  configure(config: WorkletConfig, active: boolean, nowFrame: number): void {
+    // Slots the page gave back since the last scan are available, and get new memory now if they must.
+    this.collect(nowFrame);
     this.pool.configure(active ? config.poolSize : 0, batchBufferBytes(config.batchSize, config.channels));
     this.announce();
   }
 
   deliver(staging: Float32Array, batch: BatchFields, nowFrame: number): boolean {
-    const slot = this.pool.acquire(nowFrame);
-    if (slot < 0) return false;
+    let slot = this.pool.acquire(nowFrame);
+    if (slot < 0) {
+      // Slots the page gave back since the last quantum's scan count too (memory replaced meanwhile is announced first).
+      this.collect(nowFrame);
+      this.announce();
+      slot = this.pool.acquire(nowFrame);
+      if (slot < 0) return false;
+    }
     const view = this.pool.viewAt(slot);
     view.set(staging);
     writeBatchHeader(view, batch, this.pool.idAt(slot), 'shared');
@@ -145,14 +153,7 @@ export class SharedTransport implements BatchTransport {
       this.context.meters.stats.invalidReturns.late += late;
     }
     if (this.pool.out === 0) return;
-    for (let slot = 0; slot < this.pool.slotLimit; slot++) {
-      const state = this.pool.stateAt(slot);
-      if (state !== IN_FLIGHT && state !== PROCESSING) continue;
-      const stamp = this.stamps[slot] as number;
-      const word = Atomics.load(this.control, wordIndex(slot));
-      if (word === slotWord(stamp, AVAILABLE)) this.pool.release(this.pool.idAt(slot), this.pool.bytesAt(slot), nowFrame);
-      else if (word === slotWord(stamp, PROCESSING) && state === IN_FLIGHT) this.pool.markProcessing(this.pool.idAt(slot));
-    }
+    this.collect(nowFrame);
     let slot = this.pool.nextExpired(nowFrame, timeoutFrames, true);
     while (slot >= 0) {
       const held = slotWord(this.stamps[slot] as number, PROCESSING);
@@ -175,6 +176,18 @@ export class SharedTransport implements BatchTransport {
 
   resetPeaks(): void {
     this.pool.resetPeaks();
+  }
+
+  /** Notices the slots the page took (→ processing) or gave back (→ available) since the last look. */
+  private collect(nowFrame: number): void {
+    for (let slot = 0; slot < this.pool.slotLimit; slot++) {
+      const state = this.pool.stateAt(slot);
+      if (state !== IN_FLIGHT && state !== PROCESSING) continue;
+      const stamp = this.stamps[slot] as number;
+      const word = Atomics.load(this.control, wordIndex(slot));
+      if (word === slotWord(stamp, AVAILABLE)) this.pool.release(this.pool.idAt(slot), this.pool.bytesAt(slot), nowFrame);
+      else if (word === slotWord(stamp, PROCESSING) && state === IN_FLIGHT) this.pool.markProcessing(this.pool.idAt(slot));
+    }
   }
 
   /** Posts the memory of slots that got some, before any batch is published in it. */
