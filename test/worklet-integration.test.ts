@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
+import { renderInSteps } from './helpers/conditions.js';
 import { RampFollower, rampSample, rampSource } from './helpers/signals.js';
 import { skipBecause } from './helpers/skip.js';
 
@@ -160,19 +161,11 @@ describe('worklet in an OfflineAudioContext', () => {
       const samples = channelData[0] as Float32Array;
       for (let i = 0; i < samples.length; i++) if (samples[i] !== rampSample(frame + i)) mismatches++;
     };
-    let step = 1;
-    const suspendAtNextBatch = (): void => {
-      context.suspend((step * batchSize) / SAMPLE_RATE).then(async () => {
-        await recorder.framesReached(step);
-        // The worklet handles messages in order: once this answers, the return has been taken back.
-        await recorder.session.requestStats();
-        step++;
-        if (step <= batches) suspendAtNextBatch();
-        await context.resume();
-      });
-    };
-    suspendAtNextBatch();
-    await context.startRendering();
+    await renderInSteps(context, batchSize, batches, async (step) => {
+      await recorder.framesReached(step);
+      // The worklet handles messages in order: once this answers, the return has been taken back.
+      await recorder.session.requestStats();
+    });
     // The context is one batch longer than the last step, so one more batch follows it.
     await recorder.framesReached(batches + 1);
     const stats = recorder.stats.at(-1);

@@ -5,6 +5,7 @@ import type { AnalysisFrame } from '../../src/events.js';
 import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
 import type { PoolStats } from '../../src/stats.js';
 import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
+import { Conditions } from './conditions.js';
 
 export interface RecordedFrame {
   bufferId: number;
@@ -29,7 +30,7 @@ export class CaptureRecorder {
   readonly processorErrors: Event[] = [];
   /** Called during each frame's dispatch, before it is recorded. */
   onFrame: ((frame: AnalysisFrame) => void) | undefined;
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new Conditions(() => `frames ${this.frames.length}, last stats ${JSON.stringify(this.stats.at(-1))}`);
 
   static async create(
     context: BaseAudioContext,
@@ -80,20 +81,7 @@ export class CaptureRecorder {
 
   /** Resolves once `condition` holds, re-checked after every report; rejects after `timeoutMs`. */
   until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; frames ${this.frames.length}, last stats ${JSON.stringify(this.stats.at(-1))}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-    });
+    return this.conditions.until(condition, what, timeoutMs);
   }
 
   framesReached(count: number): Promise<void> {
@@ -102,7 +90,7 @@ export class CaptureRecorder {
 
   private record(action: () => void): void {
     action();
-    for (const check of [...this.waiters]) check();
+    this.conditions.changed();
   }
 }
 

@@ -5,6 +5,7 @@ import type { AnalysisFrame } from '../../src/events.js';
 import { PROTOCOL_VERSION } from '../../src/protocol.js';
 import type { PoolStats } from '../../src/stats.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
+import { Conditions } from './conditions.js';
 import { rampQuantum, rampSample } from './signals.js';
 
 export const LOOPBACK_RATE = 48000;
@@ -40,7 +41,7 @@ export class Loopback {
   /** Called during each frame's dispatch, after it is checked and recorded. */
   onFrame: ((frame: AnalysisFrame) => void) | undefined;
   frame = 0;
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new Conditions(() => `${this.frames.length} frames`);
 
   constructor(config: Partial<WorkletConfig>, policy: Partial<ReturnPolicy> = {}) {
     const full: WorkletConfig = { ...DEFAULT_CONFIG, transport: 'shared', ...config };
@@ -87,20 +88,7 @@ export class Loopback {
 
   /** Resolves once `condition` holds, checked after every frame, error, reclaim or exhaustion; rejects after 10 s. */
   until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`loopback: timed out waiting for ${what}; ${this.frames.length} frames`));
-      }, 10000);
-      this.waiters.add(check);
-    });
+    return this.conditions.until(condition, `loopback: ${what}`, 10000);
   }
 
   /** The engine's stats, once every message it sent before has reached the session. */
@@ -132,6 +120,6 @@ export class Loopback {
 
   private note(action: () => void): void {
     action();
-    for (const check of [...this.waiters]) check();
+    this.conditions.changed();
   }
 }
