@@ -1,6 +1,6 @@
 /**
  * The page `npm run bench` drives. `?mode=` picks the transport:
- * - `ping-pong`, `allocate`: the element with that transport;
+ * - `shared`, `copy`, `ping-pong`, `allocate`: the element with that transport;
  * - `clone`: the bench-only copying worklet through the same CaptureSession;
  * - `group-N`: the capture worklet with returns grouped by exactly N;
  * - `ringbuf`: the bench-only worklet writing into a SharedArrayBuffer ring (`ringbuf.js`),
@@ -14,7 +14,7 @@ import '../src/index.js';
 import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { readOutputUnderruns } from '../src/capture-controller.js';
-import { CaptureSession, pushLevels } from '../src/capture-session.js';
+import { CaptureSession, writeLevels } from '../src/capture-session.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import type { AnalysisFrame, OutputUnderruns } from '../src/events.js';
 import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
@@ -72,6 +72,8 @@ let lastFrame = -1;
 let batches = 0;
 let latencyMs: number[] = [];
 let costMs: number[] = [];
+/** Shared transport: wake-ups timed so far (one in TIMED_WAKE_EVERY is). */
+let wakes = 0;
 /** AnalyserNode polls: the last frame a poll saw, and what the polls missed or saw again. */
 let seenUpTo = -1;
 let missedFrames = 0;
@@ -127,6 +129,38 @@ function instrument(target: MessagePort): void {
   }) as MessagePort['postMessage'];
 }
 
+/** Timing a wake-up wraps its promise (a few objects): one in this many is timed, so the page's heap stays the transport's. */
+const TIMED_WAKE_EVERY = 16;
+
+type WaitAsync = (array: Int32Array, index: number, value: number) => { async: boolean; value: unknown };
+
+/**
+ * The shared transport delivers no message: its main-thread cost is the drain that runs when
+ * `Atomics.waitAsync` wakes the page, split evenly among the batches it dispatched. Wraps
+ * `Atomics.waitAsync` to time one wake-up in TIMED_WAKE_EVERY.
+ */
+function instrumentWakes(): void {
+  const atomics = Atomics as typeof Atomics & { waitAsync?: WaitAsync };
+  const waitAsync = atomics.waitAsync?.bind(Atomics);
+  if (!waitAsync) return;
+  atomics.waitAsync = (array, index, value) => {
+    const result = waitAsync(array, index, value);
+    if (!result.async || wakes++ % TIMED_WAKE_EVERY !== 0) return result;
+    const woken = result.value as Promise<unknown>;
+    const timedThen = (onWake: (outcome: unknown) => void) =>
+      woken.then((outcome) => {
+        const started = performance.now();
+        const before = batches;
+        onWake(outcome);
+        const dispatched = batches - before;
+        const each = (performance.now() - started) / dispatched;
+        if (recordSamples) for (let i = 0; i < dispatched; i++) costMs.push(each);
+      });
+    // biome-ignore lint/suspicious/noThenProperty: a stand-in for the promise Atomics.waitAsync returns, timing what its callback does.
+    return { async: true, value: { then: timedThen } };
+  };
+}
+
 function playback(): OutputUnderruns {
   const underruns = readOutputUnderruns(context);
   if (!underruns) throw new Error('this browser has no AudioContext.playbackStats: underruns cannot be measured');
@@ -148,8 +182,10 @@ async function startElement(): Promise<void> {
   analyzer.setAttribute('source', 'test-tone');
   analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail));
   document.body.append(analyzer);
+  if (mode === 'shared') instrumentWakes();
   await analyzer.start();
   if (!analyzer.context || !analyzer.node) throw new Error(`analyzer did not start: ${analyzer.state}`);
+  if (analyzer.transportActive !== mode) throw new Error(`asked for ${mode}, running ${analyzer.transportActive}`);
   context = analyzer.context;
   instrument(analyzer.node.port);
   latestStats = () => analyzer.stats;
@@ -193,8 +229,8 @@ async function startRing(): Promise<void> {
   workletNode(context, 'bench-ringbuf-capture', { ring: storage, control });
   const ring = new RingBuffer(storage, Float32Array);
   const batch = new Float32Array(batchSize);
-  const rms: number[] = [];
-  const peak: number[] = [];
+  const rms = [0];
+  const peak = [0];
   ringDropped = () => controlView[1] as number;
   setInterval(() => {
     for (;;) {
@@ -208,9 +244,7 @@ async function startRing(): Promise<void> {
       } while (controlView[0] !== endFrame);
       if (available < batchSize) break;
       ring.pop(batch, batchSize);
-      rms.length = 0;
-      peak.length = 0;
-      pushLevels(batch, rms, peak);
+      writeLevels(batch, 0, rms, peak);
       record(endFrame - available, batchSize, 0, started);
       if (recordSamples) costMs.push(performance.now() - started);
     }
@@ -229,15 +263,13 @@ async function startAnalyser(): Promise<void> {
   toneInto(context, analyser).start();
   analyser.connect(context.destination);
   const samples = new Float32Array(batchSize);
-  const rms: number[] = [];
-  const peak: number[] = [];
+  const rms = [0];
+  const peak = [0];
   const poll = (): void => {
     const started = performance.now();
     const end = Math.round(context.currentTime * context.sampleRate);
     analyser.getFloatTimeDomainData(samples);
-    rms.length = 0;
-    peak.length = 0;
-    pushLevels(samples, rms, peak);
+    writeLevels(samples, 0, rms, peak);
     const start = end - batchSize;
     if (seenUpTo >= 0) {
       if (start > seenUpTo) missedFrames += start - seenUpTo;

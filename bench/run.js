@@ -12,9 +12,10 @@ import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBench
 import { formatReport, formatTable, summarize } from './report.js';
 
 const quick = process.argv.includes('--quick');
+const warmupArgument = process.argv.find((argument) => argument.startsWith('--warm-up='));
 // Enough for the worklet's per-quantum code to be optimised. Code that runs once per batch tiers
 // up more slowly at 47 batches/s (batch 1024): its figures there include that (docs/performance.md).
-const WARMUP_S = quick ? 1 : 3;
+const WARMUP_S = warmupArgument ? Number(warmupArgument.slice('--warm-up='.length)) : quick ? 1 : 3;
 // Stall and hog runs count skips and underruns, not heap per batch: a short warm-up will do.
 const STRESS_WARMUP_S = 2;
 const WINDOW_S = quick ? 2 : 20;
@@ -23,14 +24,16 @@ const STRESS_WINDOW_S = 6;
 const STALL_EVERY_S = 2;
 const SAMPLE_MS = 250;
 const OFFLINE_SECONDS = quick ? 10 : 60;
-const ALL_MODES = ['ping-pong', 'allocate', 'clone', 'ringbuf', 'analyser'];
-/** The transports that run a worklet with 8 channels (the ring and the analyser carry one). */
-const MULTICHANNEL_MODES = new Set(['ping-pong', 'allocate', 'clone']);
+/** The element's transports, and the bench-only anchors beside them. */
+const TRANSPORTS = ['shared', 'copy', 'ping-pong', 'allocate'];
+const ALL_MODES = [...TRANSPORTS, 'clone', 'ringbuf', 'analyser'];
+/** The modes that run a worklet with 8 channels (the ring and the analyser carry one). */
+const MULTICHANNEL_MODES = new Set([...TRANSPORTS, 'clone']);
 const modesArgument = process.argv.find((argument) => argument.startsWith('--modes='));
 const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ALL_MODES;
 const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
-const partial = Boolean(modesArgument) || onlyNormal || stressOnly;
+const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly;
 
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();

@@ -1,5 +1,13 @@
 import type { CaptureConfig } from './config.js';
-import type { BatchHeader, ReturnPayload, SharedSlotsMessage, ToWorkletMessage, WakeMessage, WorkletErrorCode } from './protocol.js';
+import type {
+  AcknowledgePayload,
+  BatchHeader,
+  ReturnPayload,
+  SharedSlotsMessage,
+  ToWorkletMessage,
+  WakeMessage,
+  WorkletErrorCode,
+} from './protocol.js';
 
 /** Counters kept on the main thread, beside the worklet's PoolStats. */
 export interface SessionCounters {
@@ -66,7 +74,7 @@ export interface FrameSink {
    */
   dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown): boolean;
   /** Posts to the worklet, unless the session is disposed. */
-  send(message: ToWorkletMessage | ReturnPayload, transfer?: Transferable[]): void;
+  send(message: ToWorkletMessage | ReturnPayload | AcknowledgePayload, transfer?: Transferable[]): void;
   /** Reports a problem with what the worklet sent. */
   error(code: WorkletErrorCode, message: string): void;
 }

@@ -10,6 +10,7 @@ import {
 import type { ActiveTransport, WorkletConfig } from './config.js';
 import type { AnalysisFrame } from './events.js';
 import {
+  type AcknowledgePayload,
   type BatchHeader,
   batchBufferBytes,
   canHoldHeader,
@@ -45,8 +46,8 @@ class DispatchedFrame implements AnalysisFrame {
   readonly time: number;
   readonly sampleRate: number;
   readonly channelData: Float32Array[];
-  readonly rms: number[] = [];
-  readonly peak: number[] = [];
+  readonly rms: number[];
+  readonly peak: number[];
   readonly skippedFrames: number;
   readonly bufferId: number;
   /** Who keeps the memory if a listener retains it; null once dispatch is over or when nothing needs keeping. */
@@ -64,7 +65,11 @@ class DispatchedFrame implements AnalysisFrame {
     this.bufferId = header.bufferId;
     this.#retainer = retainer;
     this.#token = token;
-    for (let channel = 0; channel < channelData.length; channel++) pushLevels(channelData[channel] as Float32Array, this.rms, this.peak);
+    // Arrays of the exact length: pushing onto empty ones would reserve room for 17 numbers each.
+    this.rms = new Array<number>(channelData.length);
+    this.peak = new Array<number>(channelData.length);
+    for (let channel = 0; channel < channelData.length; channel++)
+      writeLevels(channelData[channel] as Float32Array, channel, this.rms, this.peak);
   }
 
   retain(): () => void {
@@ -193,7 +198,7 @@ export class CaptureSession implements FrameSink {
     return DispatchedFrame.close(frame);
   }
 
-  send(message: ToWorkletMessage | ReturnPayload, transfer: Transferable[] = []): void {
+  send(message: ToWorkletMessage | ReturnPayload | AcknowledgePayload, transfer: Transferable[] = []): void {
     if (!this.disposed) this.port.postMessage(message, transfer);
   }
 
@@ -281,8 +286,8 @@ export class CaptureSession implements FrameSink {
   }
 }
 
-/** Appends one channel's root mean square to `rms` and its largest absolute sample to `peak`. */
-export function pushLevels(samples: Float32Array, rms: number[], peak: number[]): void {
+/** Writes one channel's root mean square to `rms[channel]` and its largest absolute sample to `peak[channel]`. */
+export function writeLevels(samples: Float32Array, channel: number, rms: number[], peak: number[]): void {
   let sumOfSquares = 0;
   let largest = 0;
   for (let i = 0; i < samples.length; i++) {
@@ -291,6 +296,6 @@ export function pushLevels(samples: Float32Array, rms: number[], peak: number[])
     const magnitude = sample < 0 ? -sample : sample;
     if (magnitude > largest) largest = magnitude;
   }
-  rms.push(Math.sqrt(sumOfSquares / samples.length));
-  peak.push(largest);
+  rms[channel] = Math.sqrt(sumOfSquares / samples.length);
+  peak[channel] = largest;
 }

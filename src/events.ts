@@ -105,9 +105,15 @@ export interface AnalyzerEventDetails {
   'analyzer-error': AnalyzerErrorDetail;
 }
 
+/** One init dictionary for every event: the constructor reads it at once, so one `analysis-frame` costs no second object. */
+const EVENT_INIT: CustomEventInit<unknown> = { detail: null, bubbles: true, composed: true };
+
 /** Dispatches a typed event; every event of this library bubbles and crosses shadow roots. */
 export function emit<K extends keyof AnalyzerEventDetails>(target: EventTarget, name: K, detail: AnalyzerEventDetails[K]): void {
-  target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  EVENT_INIT.detail = detail;
+  const event = new CustomEvent(name, EVENT_INIT);
+  EVENT_INIT.detail = null;
+  target.dispatchEvent(event);
 }
 
 declare global {

@@ -10,7 +10,7 @@
  * Pure: imported by the worklet, so no DOM and no Lit here.
  */
 import { ACTIVE_TRANSPORTS, type ActiveTransport, checkWorkletConfig, sampleBytes, type WorkletConfig } from './config.js';
-import { isPoolStats, type PoolStats } from './stats.js';
+import { decodeStats, type PoolStats } from './stats.js';
 
 /** Bumped when the header layout or a message shape changes incompatibly. */
 export const PROTOCOL_VERSION = 3;
@@ -196,7 +196,11 @@ export interface ReportProcessingMessage {
   bufferIds: number[];
 }
 
-/** Copy transport: every batch up to and including `sequence` has been dispatched. */
+/**
+ * Copy transport: every batch up to and including `sequence` has been dispatched. On the wire
+ * the page sends the bare sequence number instead, which costs the audio thread no object; both
+ * forms are accepted.
+ */
 export interface AcknowledgeMessage {
   type: 'acknowledge';
   sequence: number;
@@ -225,8 +229,11 @@ export type ToWorkletMessage =
   | ResetStatsMessage
   | StopMessage;
 
-/** What a return may look like on the wire. */
+/** What a return may look like on the wire (ping-pong). */
 export type ReturnPayload = ArrayBuffer | ArrayBuffer[];
+
+/** An acknowledgement on the wire (copy): the bare sequence number. */
+export type AcknowledgePayload = number;
 
 /** The options passed to the processor's constructor (`processorOptions`). */
 export interface CaptureProcessorOptions {
@@ -235,6 +242,8 @@ export interface CaptureProcessorOptions {
 }
 
 // ---- Messages from the worklet -------------------------------------------------------------------
+
+// Batches and stats travel bare (an ArrayBuffer, a Float64Array); the types below are what they decode to.
 
 /** A batch that came by message, after decoding: the bare buffer as sent, and its header. */
 export interface BatchMessage {
@@ -348,6 +357,12 @@ export function isAcknowledgeMessage(data: unknown): data is AcknowledgeMessage 
   return isRecord(data) && data.type === 'acknowledge' && isCount(data.sequence);
 }
 
+/** The sequence an acknowledgement names, bare or as a message; -1 when `data` is no acknowledgement. */
+export function acknowledgedSequence(data: unknown): number {
+  if (isCount(data)) return data;
+  return isAcknowledgeMessage(data) ? data.sequence : -1;
+}
+
 /**
  * Validates a control message received by the worklet. Bare returns are not handled here: the
  * worklet checks `isReturnPayload` first so that the hot path never builds a result object.
@@ -391,22 +406,24 @@ function isSharedSlot(value: unknown): value is SharedSlotsMessage['slots'][numb
   );
 }
 
-/** Validates anything received from the worklet; a bare ArrayBuffer is decoded as a batch. */
+/**
+ * Validates anything received from the worklet: a bare ArrayBuffer is decoded as a batch, a bare
+ * Float64Array as a stats snapshot (`stats.ts` has its layout).
+ */
 export function parseFromWorkletMessage(data: unknown): Parsed<FromWorkletMessage> {
   if (data instanceof ArrayBuffer) {
     const header = canHoldHeader(data.byteLength) ? decodeBatchHeader(new Float32Array(data)) : null;
     if (header === null) return { ok: false, reason: `batch buffer of ${data.byteLength} bytes has no valid header` };
     return { ok: true, message: { type: 'batch', buffer: data, header } };
   }
+  if (data instanceof Float64Array) {
+    const decoded = decodeStats(data);
+    if (decoded === null) return { ok: false, reason: `stats snapshot of ${data.length} values is malformed` };
+    if (decoded.kind === 'final') return { ok: true, message: { type: 'stopped', stats: decoded.stats } };
+    return { ok: true, message: { type: 'stats', stats: decoded.stats, requested: decoded.kind === 'requested' } };
+  }
   if (!isRecord(data)) return { ok: false, reason: `expected a message object, got ${describeType(data)}` };
   switch (data.type) {
-    case 'stats':
-      if (!isPoolStats(data.stats)) return { ok: false, reason: 'stats: malformed stats' };
-      if (typeof data.requested !== 'boolean') return { ok: false, reason: 'stats: requested must be a boolean' };
-      return { ok: true, message: { type: 'stats', stats: data.stats, requested: data.requested } };
-    case 'stopped':
-      if (!isPoolStats(data.stats)) return { ok: false, reason: 'stopped: malformed stats' };
-      return { ok: true, message: { type: 'stopped', stats: data.stats } };
     case 'error':
       if (!(WORKLET_ERROR_CODES as readonly unknown[]).includes(data.code) || typeof data.message !== 'string') {
         return { ok: false, reason: 'error: needs a known code and a message' };

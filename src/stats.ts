@@ -9,9 +9,10 @@ import { ACTIVE_TRANSPORTS, type ActiveTransport } from './config.js';
 
 /**
  * A field's kind. `counter`: accumulates, zeroed by `reset-stats`. `gauge`: the state when the
- * snapshot is taken (written then, never accumulated).
+ * snapshot is taken (written then, never accumulated). `derived`: worked out by the page from
+ * the others and the raw meters (see `RawMeters`), so the audio thread computes no fraction.
  */
-export type StatsFieldKind = 'counter' | 'gauge';
+export type StatsFieldKind = 'counter' | 'gauge' | 'derived';
 
 /** Every numeric field of a snapshot. Times are audio time. */
 export const STATS_FIELDS = {
@@ -35,7 +36,7 @@ export const STATS_FIELDS = {
   /** Batches skipped because no slot was free. */
   misses: 'counter',
   /** hits / acquisitions; 1 before the first batch. */
-  hitRate: 'gauge',
+  hitRate: 'derived',
   /** Buffers (or shared slots) allocated on the audio thread (the initial pool included). */
   allocations: 'counter',
   /** Allocations beyond the initial pool: reclaims, resizes, and every allocate-mode batch. */
@@ -50,8 +51,8 @@ export const STATS_FIELDS = {
   /** The most slots in flight at once since the last reset. */
   maxInFlight: 'gauge',
   /** Send-to-return time of accepted returns, milliseconds. */
-  turnoverAvgMs: 'gauge',
-  turnoverMaxMs: 'gauge',
+  turnoverAvgMs: 'derived',
+  turnoverMaxMs: 'derived',
   deliveredBatches: 'counter',
   deliveredFrames: 'counter',
   skippedBatches: 'counter',
@@ -78,6 +79,7 @@ export type StatsNumberField = keyof typeof STATS_FIELDS;
 
 const NUMBER_FIELDS = Object.keys(STATS_FIELDS) as readonly StatsNumberField[];
 const COUNTER_FIELDS = NUMBER_FIELDS.filter((field) => STATS_FIELDS[field] === 'counter');
+const WIRE_FIELDS = NUMBER_FIELDS.filter((field) => STATS_FIELDS[field] !== 'derived');
 
 /** Why a slot given back was discarded. */
 export const INVALID_RETURN_REASONS = ['notBuffer', 'unknownId', 'sizeMismatch', 'duplicate', 'late'] as const;
@@ -123,17 +125,92 @@ export function resetCounters(stats: PoolStats): void {
   for (let i = 0; i < INVALID_RETURN_REASONS.length; i++) stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = 0;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+// ---- On the wire ------------------------------------------------------------------------------
+
+/**
+ * What the worklet measures in whole numbers and the page turns into the derived fields: the
+ * audio thread divides nothing, since a fraction it computes before the JIT has optimised the
+ * code becomes a HeapNumber (garbage).
+ */
+export interface RawMeters {
+  /** Accepted returns whose turnover was measured, their total and the longest, in frames. */
+  turnoverCount: number;
+  turnoverTotalFrames: number;
+  turnoverMaxFrames: number;
+  /** Frames each slot cell has been out (0 for cells not out), MAX_REPORTED_SLOTS of them. */
+  slotAgeFrames: Int32Array;
 }
 
-/** Validates a snapshot received from the worklet, field by field. */
-export function isPoolStats(value: unknown): value is PoolStats {
-  if (!isRecord(value)) return false;
-  if (!(ACTIVE_TRANSPORTS as readonly unknown[]).includes(value.transport)) return false;
-  if (!NUMBER_FIELDS.every((field) => typeof value[field] === 'number')) return false;
-  if (!(value.slotStates instanceof Uint8Array) || !(value.slotAgesMs instanceof Float32Array)) return false;
-  if (value.slotStates.length !== value.slotAgesMs.length) return false;
-  const invalid = value.invalidReturns;
-  return isRecord(invalid) && INVALID_RETURN_REASONS.every((reason) => typeof invalid[reason] === 'number');
+/**
+ * A snapshot travels as one Float64Array the worklet writes in place: posting it costs the audio
+ * thread no JS object, where cloning an object enumerates its keys into a new array (about 300 B
+ * per snapshot, measured in the AudioWorklet isolate). Layout: a magic number, the kind, the
+ * transport, the fields that are not derived in STATS_FIELDS order, the discarded returns in
+ * INVALID_RETURN_REASONS order, the three turnover meters, then MAX_REPORTED_SLOTS slot states
+ * and as many slot ages in frames.
+ */
+const WIRE_MAGIC = 0x5354;
+/** Why a snapshot was sent: on its own every stats interval, in answer to `request-stats`, or in answer to `stop`. */
+export const STATS_KINDS = ['periodic', 'requested', 'final'] as const;
+export type StatsKind = (typeof STATS_KINDS)[number];
+const FIELDS_AT = 3;
+const REASONS_AT = FIELDS_AT + WIRE_FIELDS.length;
+const TURNOVER_AT = REASONS_AT + INVALID_RETURN_REASONS.length;
+const STATES_AT = TURNOVER_AT + 3;
+const AGES_AT = STATES_AT + MAX_REPORTED_SLOTS;
+/** Length of a snapshot on the wire, in float64s. */
+export const STATS_WIRE_LENGTH = AGES_AT + MAX_REPORTED_SLOTS;
+
+/**
+ * Writes a snapshot into `wire` (STATS_WIRE_LENGTH long): the fields that are not derived, the
+ * raw meters, and the slot states. Allocation-free: the worklet calls it.
+ */
+export function encodeStats(stats: PoolStats, raw: RawMeters, kind: StatsKind, wire: Float64Array): void {
+  wire[0] = WIRE_MAGIC;
+  wire[1] = STATS_KINDS.indexOf(kind);
+  wire[2] = ACTIVE_TRANSPORTS.indexOf(stats.transport);
+  for (let i = 0; i < WIRE_FIELDS.length; i++) wire[FIELDS_AT + i] = stats[WIRE_FIELDS[i] as StatsNumberField];
+  for (let i = 0; i < INVALID_RETURN_REASONS.length; i++) {
+    wire[REASONS_AT + i] = stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason];
+  }
+  wire[TURNOVER_AT] = raw.turnoverCount;
+  wire[TURNOVER_AT + 1] = raw.turnoverTotalFrames;
+  wire[TURNOVER_AT + 2] = raw.turnoverMaxFrames;
+  // Loops: set() from another element type allocates a little each call (measured in Chromium).
+  const cells = stats.slotStates.length;
+  for (let cell = 0; cell < MAX_REPORTED_SLOTS; cell++) {
+    wire[STATES_AT + cell] = cell < cells ? (stats.slotStates[cell] as number) : 0;
+    wire[AGES_AT + cell] = cell < cells ? (raw.slotAgeFrames[cell] as number) : 0;
+  }
+}
+
+/**
+ * Reads a snapshot off the wire, validated: null unless `value` is a Float64Array of the right
+ * length and magic, with a known kind and transport and finite figures. Its slot cells stop
+ * after the last slot that is not empty.
+ */
+export function decodeStats(value: unknown): { kind: StatsKind; stats: PoolStats } | null {
+  if (!(value instanceof Float64Array) || value.length !== STATS_WIRE_LENGTH || value[0] !== WIRE_MAGIC) return null;
+  const kind = STATS_KINDS[value[1] as number];
+  const transport = ACTIVE_TRANSPORTS[value[2] as number];
+  if (kind === undefined || transport === undefined) return null;
+  // A loop, not every(): every() would box each of its 1300 numbers to pass it to a callback.
+  for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) return null;
+  let cells = MAX_REPORTED_SLOTS;
+  while (cells > 0 && value[STATES_AT + cells - 1] === 0) cells--;
+  const stats = createStats(transport, cells);
+  WIRE_FIELDS.forEach((field, i) => {
+    stats[field] = value[FIELDS_AT + i] as number;
+  });
+  INVALID_RETURN_REASONS.forEach((reason, i) => {
+    stats.invalidReturns[reason] = value[REASONS_AT + i] as number;
+  });
+  const [turnoverCount = 0, turnoverTotalFrames = 0, turnoverMaxFrames = 0] = value.subarray(TURNOVER_AT, STATES_AT);
+  const toMs = (frames: number) => (stats.sampleRate > 0 ? (frames * 1000) / stats.sampleRate : 0);
+  stats.hitRate = stats.acquisitions === 0 ? 1 : stats.hits / stats.acquisitions;
+  stats.turnoverAvgMs = turnoverCount === 0 ? 0 : toMs(turnoverTotalFrames / turnoverCount);
+  stats.turnoverMaxMs = toMs(turnoverMaxFrames);
+  stats.slotStates.set(value.subarray(STATES_AT, STATES_AT + cells));
+  for (let cell = 0; cell < cells; cell++) stats.slotAgesMs[cell] = toMs(value[AGES_AT + cell] as number);
+  return { kind, stats };
 }

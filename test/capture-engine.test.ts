@@ -19,8 +19,9 @@ class Harness {
     this.engine = new CaptureEngine(this.port, SAMPLE_RATE, options ?? { protocolVersion: PROTOCOL_VERSION, config: full });
   }
 
+  /** Acknowledges copies up to `sequence`, in the wire's bare form. */
   acknowledge(sequence: number): void {
-    this.engine.receive({ type: 'acknowledge', sequence }, this.frame);
+    this.engine.receive(sequence, this.frame);
   }
 
   /** Renders `frames` frames of the ramp in quanta of `quantum` frames; returns batches at once when asked. */
@@ -238,7 +239,8 @@ describe('CaptureEngine', () => {
     const harness = new Harness({ batchSize: 128, transport: 'copy' });
     harness.render(128 * 3);
     harness.acknowledge(1000);
-    harness.acknowledge(0);
+    // The message form is taken as well as the bare number.
+    harness.engine.receive({ type: 'acknowledge', sequence: 0 }, harness.frame);
     const stats = harness.stats();
     expect([stats.invalidReturns.unknownId, stats.returns, stats.inFlight]).to.deep.equal([1, 1, 2]);
   });

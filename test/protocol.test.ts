@@ -11,8 +11,9 @@ import {
   readBufferId,
   TRANSPORT_CODES,
 } from '../src/protocol.js';
+import { encodeStats, MAX_REPORTED_SLOTS, type PoolStats, STATS_WIRE_LENGTH } from '../src/stats.js';
 import { writeHeader } from './helpers/batches.js';
-import { engineStats } from './helpers/stats.js';
+import { engineStats, rawMeters } from './helpers/stats.js';
 
 function batchBuffer(frames = 128, channels = 2): { buffer: ArrayBuffer; view: Float32Array } {
   const buffer = new ArrayBuffer(batchBufferBytes(frames, channels));
@@ -123,11 +124,7 @@ describe('protocol: messages from the worklet', () => {
   });
 
   it('accepts each well-formed message', () => {
-    const stats = engineStats();
     const valid = [
-      { type: 'stats', stats, requested: false },
-      { type: 'stats', stats, requested: true },
-      { type: 'stopped', stats },
       { type: 'error', code: 'invalid-message', message: 'x' },
       { type: 'reclaimed', bufferId: 300, ageMs: 1000.5 },
       { type: 'exhausted', frame: 4096 },
@@ -137,19 +134,54 @@ describe('protocol: messages from the worklet', () => {
     for (const message of valid) expect(parseFromWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
   });
 
+  it('decodes a bare Float64Array as a stats snapshot: every field, the kind, the slots up to the last one in use', () => {
+    const slotStates = new Uint8Array(MAX_REPORTED_SLOTS);
+    slotStates.set([1, 2, 3, 1], 0);
+    const stats: PoolStats = { ...engineStats(), returns: 12345, acquisitions: 8, hits: 6, transport: 'shared', slotStates };
+    stats.invalidReturns.late = 3;
+    // The worklet sends ages and turnover in frames; the page derives milliseconds (and the hit rate).
+    const raw = { ...rawMeters(), turnoverCount: 4, turnoverTotalFrames: 4800, turnoverMaxFrames: 2400 };
+    raw.slotAgeFrames.set([0, 600, 1920], 0);
+    const wire = new Float64Array(STATS_WIRE_LENGTH);
+    for (const [kind, expected] of [
+      ['periodic', { type: 'stats', requested: false }],
+      ['requested', { type: 'stats', requested: true }],
+      ['final', { type: 'stopped' }],
+    ] as const) {
+      encodeStats(stats, raw, kind, wire);
+      const parsed = parseFromWorkletMessage(wire);
+      if (!parsed.ok || (parsed.message.type !== 'stats' && parsed.message.type !== 'stopped')) throw new Error(`${kind} not decoded`);
+      expect(parsed.message).to.deep.include(expected);
+      const decoded = parsed.message.stats;
+      expect({ ...decoded, slotStates: [...decoded.slotStates], slotAgesMs: [...decoded.slotAgesMs] }).to.deep.equal({
+        ...stats,
+        hitRate: 0.75,
+        turnoverAvgMs: 25,
+        turnoverMaxMs: 50,
+        slotStates: [1, 2, 3, 1],
+        slotAgesMs: [0, 12.5, 40, 0],
+      });
+    }
+  });
+
   it('refuses malformed ones', () => {
-    const stats = engineStats();
+    const good = new Float64Array(STATS_WIRE_LENGTH);
+    encodeStats(engineStats(), rawMeters(), 'periodic', good);
+    const altered = (index: number, value: number) => {
+      const copy = good.slice();
+      copy[index] = value;
+      return copy;
+    };
     const invalid = [
       null,
       new ArrayBuffer(10),
       new ArrayBuffer(batchBufferBytes(128, 1)),
-      { type: 'stats' },
-      { type: 'stats', stats },
-      { type: 'stats', stats, requested: 'yes' },
-      { type: 'stats', stats: { ...stats, hits: 'many' }, requested: false },
-      { type: 'stats', stats: { ...stats, transport: 'carrier-pigeon' }, requested: false },
-      { type: 'stats', stats: { ...stats, invalidReturns: {} }, requested: false },
-      { type: 'stats', stats: { ...stats, slotStates: [1, 2] }, requested: false },
+      { type: 'stats', stats: engineStats(), requested: false },
+      new Float64Array(STATS_WIRE_LENGTH - 1),
+      altered(0, 1),
+      altered(1, 7),
+      altered(2, 9),
+      altered(10, Number.NaN),
       { type: 'error', code: 'oops', message: 'x' },
       { type: 'reclaimed', bufferId: -3, ageMs: 1 },
       { type: 'reclaimed', bufferId: 3, ageMs: Number.NaN },
@@ -158,7 +190,7 @@ describe('protocol: messages from the worklet', () => {
       { type: 'shared-slots', control: new ArrayBuffer(8), slots: [] },
       { type: 'shared-slots' },
     ];
-    for (const message of invalid) expect(parseFromWorkletMessage(message).ok, JSON.stringify(message)).to.equal(false);
+    for (const message of invalid) expect(parseFromWorkletMessage(message).ok, String(message)).to.equal(false);
   });
 
   it('survives a real postMessage round trip with transfer, detaching the sender', async () => {

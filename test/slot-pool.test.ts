@@ -187,11 +187,11 @@ describe('SlotPool, as the ping-pong TransferableBufferPool', () => {
     const held = pool.acquire(480);
     pool.markProcessing(pool.idAt(held));
     const states = new Uint8Array(pool.capacity + 2);
-    const ages = new Float32Array(pool.capacity + 2);
-    expect(pool.writeSlots(states, ages, 2, 4800, 48000)).to.equal(3);
+    const ages = new Int32Array(pool.capacity + 2);
+    expect(pool.writeSlots(states, ages, 2, 4800)).to.equal(3);
     expect(states[2 + sent]).to.equal(SLOT_CODES['in-flight']);
     expect(states[2 + held]).to.equal(SLOT_CODES.processing);
-    expect([ages[2 + sent], ages[2 + held]]).to.deep.equal([100, 90]);
+    expect([ages[2 + sent], ages[2 + held]]).to.deep.equal([4800, 4320]);
     expect([...states].filter((state) => state === SLOT_CODES.available)).to.have.length(1);
     expect([...states].filter((state) => state === SLOT_CODES.empty)).to.have.length(pool.capacity + 2 - 3);
   });

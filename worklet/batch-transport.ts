@@ -1,6 +1,5 @@
 import type { WorkletConfig } from '../src/config.js';
 import type { BatchFields, WorkletErrorCode } from '../src/protocol.js';
-import type { PoolStats } from '../src/stats.js';
 import type { Meters } from './meters.js';
 import type { SlotPool } from './slot-pool.js';
 
@@ -48,10 +47,10 @@ export interface BatchTransport {
   /** Once per render quantum: notices slots given back, reclaims those held past the timeout. */
   tick(nowFrame: number, timeoutFrames: number): void;
   /**
-   * Adds its gauges (available, inFlight, processing, buffers, maxInFlight) to a snapshot and
-   * writes its slot cells from `offset` on; returns how many cells it wrote.
+   * Adds its gauges (available, inFlight, processing, buffers, maxInFlight) to the snapshot being
+   * taken and writes its slot cells from `offset` on; returns how many cells it wrote.
    */
-  writeGauges(stats: PoolStats, nowFrame: number, offset: number): number;
+  writeGauges(meters: Meters, nowFrame: number, offset: number): number;
   /** Starts its peaks again from now (`reset-stats`). */
   resetPeaks(): void;
 }
@@ -62,11 +61,12 @@ export type TransportFactory = (context: TransportContext) => BatchTransport;
  * Adds a pool's gauges to a snapshot and writes its slot cells from `offset` on: what every
  * pooled transport's `writeGauges` does. Returns the cells written.
  */
-export function writePoolGauges(stats: PoolStats, pool: SlotPool, nowFrame: number, offset: number): number {
+export function writePoolGauges(meters: Meters, pool: SlotPool, nowFrame: number, offset: number): number {
+  const stats = meters.stats;
   stats.available += pool.available;
   stats.inFlight += pool.inFlight;
   stats.processing += pool.processing;
   stats.buffers += pool.buffersAlive;
   if (pool.maxInFlight > stats.maxInFlight) stats.maxInFlight = pool.maxInFlight;
-  return pool.writeSlots(stats.slotStates, stats.slotAgesMs, offset, nowFrame, stats.sampleRate);
+  return pool.writeSlots(stats.slotStates, meters.slotAgeFrames, offset, nowFrame);
 }

@@ -6,9 +6,8 @@ import {
   PROTOCOL_VERSION,
   parseToWorkletMessage,
   type ReclaimedMessage,
-  type StatsMessage,
-  type StoppedMessage,
 } from '../src/protocol.js';
+import { encodeStats, STATS_WIRE_LENGTH, type StatsKind } from '../src/stats.js';
 import { type MessageSink, NO_TRANSFER } from './batch-transport.js';
 import { ErrorReporter } from './error-reporter.js';
 import { Meters } from './meters.js';
@@ -50,7 +49,8 @@ export class CaptureEngine {
   /** The frame the next quantum should start at, or -1 before the first. */
   private expectedFrame = -1;
 
-  private readonly statsMessage: StatsMessage;
+  /** Snapshots go out in this one array, rewritten each time (see `encodeStats`). */
+  private readonly statsWire = new Float64Array(STATS_WIRE_LENGTH);
   private readonly exhaustedMessage: ExhaustedMessage = { type: 'exhausted', frame: 0 };
   private readonly reclaimedMessage: ReclaimedMessage = { type: 'reclaimed', bufferId: 0, ageMs: 0 };
 
@@ -58,7 +58,6 @@ export class CaptureEngine {
     this.port = port;
     this.sampleRate = sampleRate;
     this.meters = new Meters(FALLBACK_TRANSPORT, sampleRate);
-    this.statsMessage = { type: 'stats', stats: this.meters.stats, requested: false };
     this.errors = new ErrorReporter(port);
     const reportError = this.errors.report.bind(this.errors);
     this.transports = new TransportSet({
@@ -214,7 +213,7 @@ export class CaptureEngine {
 
   private reportReclaim(bufferId: number, ageFrames: number): void {
     this.reclaimedMessage.bufferId = bufferId;
-    this.reclaimedMessage.ageMs = this.meters.framesToMs(ageFrames);
+    this.reclaimedMessage.ageMs = (ageFrames * 1000) / this.sampleRate;
     this.port.postMessage(this.reclaimedMessage, NO_TRANSFER);
   }
 
@@ -231,16 +230,12 @@ export class CaptureEngine {
   }
 
   private stop(nowFrame: number): void {
-    this.fillStats(nowFrame);
-    const stopped: StoppedMessage = { type: 'stopped', stats: this.meters.stats };
-    this.port.postMessage(stopped, NO_TRANSFER);
+    this.postSnapshot(nowFrame, 'final');
     this.stopped = true;
   }
 
   private postStats(nowFrame: number, requested: boolean): void {
-    this.fillStats(nowFrame);
-    this.statsMessage.requested = requested;
-    this.port.postMessage(this.statsMessage, NO_TRANSFER);
+    this.postSnapshot(nowFrame, requested ? 'requested' : 'periodic');
     this.nextStatsFrame = nowFrame + this.statsIntervalFrames;
   }
 
@@ -250,8 +245,10 @@ export class CaptureEngine {
     this.transports.resetPeaks();
   }
 
-  private fillStats(nowFrame: number): void {
+  private postSnapshot(nowFrame: number, kind: StatsKind): void {
     this.meters.beginSnapshot(this.config, nowFrame, this.fill);
-    this.meters.endSnapshot(this.transports.writeGauges(this.meters.stats, nowFrame));
+    this.meters.endSnapshot(this.transports.writeGauges(this.meters, nowFrame));
+    encodeStats(this.meters.stats, this.meters, kind, this.statsWire);
+    this.port.postMessage(this.statsWire, NO_TRANSFER);
   }
 }

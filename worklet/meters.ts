@@ -1,18 +1,19 @@
 import type { ActiveTransport, WorkletConfig } from '../src/config.js';
 import { batchBufferBytes } from '../src/protocol.js';
-import { createStats, type InvalidReturnReason, type PoolStats, resetCounters } from '../src/stats.js';
+import { createStats, type InvalidReturnReason, MAX_REPORTED_SLOTS, type PoolStats, type RawMeters, resetCounters } from '../src/stats.js';
 
 /**
  * What the engine, its pools and its transports count into: one live stats object (counters are
- * incremented in place, gauges written when a snapshot is taken) and the accumulators behind the
- * turnover figures. Shared by every transport, so a switch loses no count. Runs on the audio
- * thread: allocates only in its constructor.
+ * incremented in place, gauges written when a snapshot is taken) and the raw meters the page
+ * derives the rest from. Shared by every transport, so a switch loses no count. Runs on the
+ * audio thread: allocates only in its constructor, and computes no fraction.
  */
-export class Meters {
+export class Meters implements RawMeters {
   readonly stats: PoolStats;
   turnoverCount = 0;
   turnoverTotalFrames = 0;
   turnoverMaxFrames = 0;
+  readonly slotAgeFrames = new Int32Array(MAX_REPORTED_SLOTS);
   /** Allocations made before the capture started (the first pool); the rest count as after start. */
   allocationsAtStart = 0;
   private readonly sampleRate: number;
@@ -58,10 +59,7 @@ export class Meters {
     stats.channels = config.channels;
     stats.timeout = config.timeout;
     stats.bufferBytes = batchBufferBytes(config.batchSize, config.channels);
-    stats.hitRate = stats.acquisitions === 0 ? 1 : stats.hits / stats.acquisitions;
     stats.allocationsAfterStart = stats.allocations - this.allocationsAtStart;
-    stats.turnoverAvgMs = this.turnoverCount === 0 ? 0 : this.framesToMs(this.turnoverTotalFrames / this.turnoverCount);
-    stats.turnoverMaxMs = this.framesToMs(this.turnoverMaxFrames);
     stats.pendingFrames = pendingFrames;
     stats.available = 0;
     stats.inFlight = 0;
@@ -73,10 +71,6 @@ export class Meters {
   /** Clears the slot cells past the `cells` the transports wrote. */
   endSnapshot(cells: number): void {
     this.stats.slotStates.fill(0, cells);
-    this.stats.slotAgesMs.fill(0, cells);
-  }
-
-  framesToMs(frames: number): number {
-    return (frames * 1000) / this.sampleRate;
+    this.slotAgeFrames.fill(0, cells);
   }
 }

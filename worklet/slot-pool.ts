@@ -42,9 +42,12 @@ export class SlotPool {
   slotLimit = 0;
 
   protected readonly meters: Meters;
-  private readonly ids: Float64Array;
+  // Int32Arrays, not Float64Arrays: loading a small integer from them makes no HeapNumber, which
+  // code the JIT has not optimised yet would box (measured at 47 batches a second).
+  private readonly ids: Int32Array;
   private readonly states: Uint8Array;
-  private readonly sentAtFrame: Float64Array;
+  /** The frame each slot was sent at, modulo 2^32: ages are taken the same way (see `ageAt`). */
+  private readonly sentAtFrame: Int32Array;
   private readonly freeSlots: Int32Array;
   private freeCount = 0;
   /** Slots still to retire after a shrink, taken as they come back. */
@@ -53,9 +56,9 @@ export class SlotPool {
   constructor(meters: Meters, capacity: number = MAX_POOL_SIZE) {
     this.meters = meters;
     this.capacity = capacity;
-    this.ids = new Float64Array(capacity);
+    this.ids = new Int32Array(capacity);
     this.states = new Uint8Array(capacity);
-    this.sentAtFrame = new Float64Array(capacity);
+    this.sentAtFrame = new Int32Array(capacity);
     this.freeSlots = new Int32Array(capacity);
   }
 
@@ -105,7 +108,7 @@ export class SlotPool {
     if (this.freeCount === 0) return -1;
     const slot = this.freeSlots[--this.freeCount] as number;
     this.states[slot] = IN_FLIGHT;
-    this.sentAtFrame[slot] = nowFrame;
+    this.sentAtFrame[slot] = nowFrame | 0;
     if (++this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
     return slot;
   }
@@ -114,8 +117,9 @@ export class SlotPool {
     return this.ids[slot] as number;
   }
 
-  sentAt(slot: number): number {
-    return this.sentAtFrame[slot] as number;
+  /** Frames since the slot was sent (exact for ages under 2^31 frames: 12 hours at 48 kHz). */
+  ageAt(slot: number, nowFrame: number): number {
+    return ((nowFrame | 0) - (this.sentAtFrame[slot] as number)) | 0;
   }
 
   stateAt(slot: number): number {
@@ -148,7 +152,7 @@ export class SlotPool {
     const verdict = this.classify(id);
     if (verdict !== 'accepted') return this.meters.discard(verdict);
     const slot = id % this.capacity;
-    this.meters.addTurnover(nowFrame - (this.sentAtFrame[slot] as number));
+    this.meters.addTurnover(this.ageAt(slot, nowFrame));
     this.settleOut(slot);
     if (byteLength !== this.bufferBytes) {
       // Sent before a batch-size or channel change: replace it so the slot stays usable.
@@ -176,7 +180,7 @@ export class SlotPool {
     for (let slot = 0; slot < this.slotLimit; slot++) {
       const state = this.states[slot];
       const out = state === PROCESSING || (state === IN_FLIGHT && !processingOnly);
-      if (out && nowFrame - (this.sentAtFrame[slot] as number) >= timeoutFrames) return slot;
+      if (out && this.ageAt(slot, nowFrame) >= timeoutFrames) return slot;
     }
     return -1;
   }
@@ -195,16 +199,15 @@ export class SlotPool {
   }
 
   /**
-   * Writes each slot's state and, for slots out, their age in ms into caller-owned arrays from
-   * `offset` on (Empty slots read 0), and returns how many cells it wrote. Allocation-free.
+   * Writes each slot's state and, for slots out, their age in frames into caller-owned arrays
+   * from `offset` on (Empty slots read 0), and returns how many cells it wrote. Allocation-free.
    */
-  writeSlots(states: Uint8Array, agesMs: Float32Array, offset: number, nowFrame: number, sampleRate: number): number {
+  writeSlots(states: Uint8Array, ageFrames: Int32Array, offset: number, nowFrame: number): number {
     const cells = Math.min(this.slotLimit, states.length - offset);
     for (let slot = 0; slot < cells; slot++) {
       const state = this.states[slot] as number;
       states[offset + slot] = state;
-      agesMs[offset + slot] =
-        state === IN_FLIGHT || state === PROCESSING ? ((nowFrame - (this.sentAtFrame[slot] as number)) * 1000) / sampleRate : 0;
+      ageFrames[offset + slot] = state === IN_FLIGHT || state === PROCESSING ? this.ageAt(slot, nowFrame) : 0;
     }
     return cells;
   }

@@ -1,7 +1,7 @@
 import type { ActiveTransport, WorkletConfig } from '../src/config.js';
 import { TRANSPORT_CODES } from '../src/protocol.js';
-import type { PoolStats } from '../src/stats.js';
 import type { BatchTransport, TransportContext } from './batch-transport.js';
+import type { Meters } from './meters.js';
 import { FALLBACK_TRANSPORT, WORKLET_TRANSPORTS } from './transports/index.js';
 
 /**
@@ -57,12 +57,12 @@ export class TransportSet {
     return false;
   }
 
-  /** Adds every transport's gauges to a snapshot, the active one's cells first; returns the cells written. */
-  writeGauges(stats: PoolStats, nowFrame: number): number {
-    let cells = this.active === null ? 0 : this.active.writeGauges(stats, nowFrame, 0);
+  /** Adds every transport's gauges to the snapshot being taken, the active one's cells first; returns the cells written. */
+  writeGauges(meters: Meters, nowFrame: number): number {
+    let cells = this.active === null ? 0 : this.active.writeGauges(meters, nowFrame, 0);
     for (let i = 0; i < this.live.length; i++) {
       const transport = this.live[i] as BatchTransport;
-      if (transport !== this.active) cells += transport.writeGauges(stats, nowFrame, cells);
+      if (transport !== this.active) cells += transport.writeGauges(meters, nowFrame, cells);
     }
     return cells;
   }

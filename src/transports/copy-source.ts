@@ -1,4 +1,4 @@
-import { type AcknowledgeMessage, type BatchHeader, COPY_ACKNOWLEDGE_EVERY } from '../protocol.js';
+import { type BatchHeader, COPY_ACKNOWLEDGE_EVERY } from '../protocol.js';
 import { MessageSource } from './message-source.js';
 
 /**
@@ -17,8 +17,8 @@ export class CopySource extends MessageSource {
 
   override flush(): void {
     if (this.unacknowledged === 0) return;
-    const message: AcknowledgeMessage = { type: 'acknowledge', sequence: this.lastSequence };
-    this.sink.send(message);
+    // The bare form of `acknowledge`: a number costs the audio thread no object.
+    this.sink.send(this.lastSequence);
     this.sink.counters.buffersReturned += this.unacknowledged;
     this.sink.counters.returnMessages++;
     this.unacknowledged = 0;

@@ -1,4 +1,4 @@
-import { type BatchHeader, decodeBatchHeader } from '../../src/protocol.js';
+import { type BatchHeader, decodeBatchHeader, parseFromWorkletMessage } from '../../src/protocol.js';
 import type { MessageSink } from '../../worklet/capture-engine.js';
 
 export interface ReceivedBatch {
@@ -21,6 +21,10 @@ export class FakePort implements MessageSink {
       const header = decodeBatchHeader(new Float32Array(received));
       if (header === null) throw new Error('engine posted a buffer without a valid header');
       this.batches.push({ buffer: received, header, samples: new Float32Array(received, 64) });
+    } else if (received instanceof Float64Array) {
+      const parsed = parseFromWorkletMessage(received);
+      if (!parsed.ok) throw new Error(`engine posted a malformed stats snapshot: ${parsed.reason}`);
+      this.messages.push(parsed.message as unknown as { type: string });
     } else {
       this.messages.push(received as { type: string });
     }

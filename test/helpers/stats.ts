@@ -1,7 +1,7 @@
 import { createSessionCounters } from '../../src/batch-source.js';
 import type { AnalyzerStats } from '../../src/events.js';
 import { PROTOCOL_VERSION } from '../../src/protocol.js';
-import type { PoolStats } from '../../src/stats.js';
+import { MAX_REPORTED_SLOTS, type PoolStats, type RawMeters } from '../../src/stats.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
 import { FakePort } from './fake-port.js';
 
@@ -22,4 +22,9 @@ export function syntheticStats(overrides: Partial<AnalyzerStats> = {}): Analyzer
     outputUnderruns: null,
     ...overrides,
   };
+}
+
+/** Raw meters with nothing measured yet. */
+export function rawMeters(): RawMeters {
+  return { turnoverCount: 0, turnoverTotalFrames: 0, turnoverMaxFrames: 0, slotAgeFrames: new Int32Array(MAX_REPORTED_SLOTS) };
 }

@@ -1,7 +1,7 @@
 import type { WorkletConfig } from '../../src/config.js';
 import { type BatchFields, writeBatchHeader } from '../../src/protocol.js';
-import type { PoolStats } from '../../src/stats.js';
 import type { BatchTransport, TransportContext } from '../batch-transport.js';
+import type { Meters } from '../meters.js';
 
 /**
  * `allocate`, the A/B baseline: what most AudioWorklet code does, a new buffer per batch,
@@ -37,7 +37,7 @@ export class AllocateTransport implements BatchTransport {
 
   tick(_nowFrame: number, _timeoutFrames: number): void {}
 
-  writeGauges(_stats: PoolStats, _nowFrame: number, _offset: number): number {
+  writeGauges(_meters: Meters, _nowFrame: number, _offset: number): number {
     return 0;
   }
 

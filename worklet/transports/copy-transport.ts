@@ -1,8 +1,18 @@
 import type { WorkletConfig } from '../../src/config.js';
-import { type BatchFields, copyWindow, isAcknowledgeMessage, writeBatchHeader } from '../../src/protocol.js';
-import type { PoolStats } from '../../src/stats.js';
+import { acknowledgedSequence, type BatchFields, copyWindow, writeBatchHeader } from '../../src/protocol.js';
 import { type BatchTransport, NO_TRANSFER, type TransportContext, writePoolGauges } from '../batch-transport.js';
+import type { Meters } from '../meters.js';
 import { SlotPool } from '../slot-pool.js';
+
+/** Sequence numbers are kept modulo 2^29: they and their differences stay small integers, which box nothing. */
+const SEQUENCE_MODULUS = 2 ** 29;
+const HALF = SEQUENCE_MODULUS / 2;
+
+/** True when `stored` (a sequence modulo 2^29) is `sequence` or comes before it (they are less than 2^28 apart). */
+function notAfter(stored: number, sequence: number): boolean {
+  const ahead = (sequence % SEQUENCE_MODULUS) - stored;
+  return ahead >= 0 ? ahead < HALF : ahead < -HALF;
+}
 
 /**
  * `copy`, for pages that are not cross-origin isolated: each batch is posted from the engine's
@@ -17,13 +27,14 @@ import { SlotPool } from '../slot-pool.js';
  * the page is stalled is exactly when batches must be skipped.
  *
  * Allocation: none per batch. Each acknowledgement is a message, so the browser makes one
- * MessageEvent (and its small payload) per COPY_ACKNOWLEDGE_EVERY batches.
+ * MessageEvent per COPY_ACKNOWLEDGE_EVERY batches; its payload is a bare number, which makes no
+ * object.
  */
 export class CopyTransport implements BatchTransport {
   private readonly context: TransportContext;
   private readonly credits: SlotPool;
-  /** Batches posted and not acknowledged, oldest first: their sequence numbers and credits, in a ring. */
-  private readonly outSequences: Float64Array;
+  /** Batches posted and not acknowledged, oldest first: their sequence numbers (modulo 2^29) and credits, in a ring. */
+  private readonly outSequences: Int32Array;
   private readonly outSlots: Int32Array;
   private outHead = 0;
   private outCount = 0;
@@ -32,7 +43,7 @@ export class CopyTransport implements BatchTransport {
   constructor(context: TransportContext) {
     this.context = context;
     this.credits = new SlotPool(context.meters);
-    this.outSequences = new Float64Array(this.credits.capacity);
+    this.outSequences = new Int32Array(this.credits.capacity);
     this.outSlots = new Int32Array(this.credits.capacity);
   }
 
@@ -51,7 +62,7 @@ export class CopyTransport implements BatchTransport {
     const slot = this.credits.acquire(nowFrame);
     if (slot < 0) return false;
     const tail = (this.outHead + this.outCount) % this.outSlots.length;
-    this.outSequences[tail] = batch.sequence;
+    this.outSequences[tail] = batch.sequence % SEQUENCE_MODULUS;
     this.outSlots[tail] = slot;
     this.outCount++;
     this.lastSent = batch.sequence;
@@ -61,12 +72,13 @@ export class CopyTransport implements BatchTransport {
   }
 
   receive(data: unknown, nowFrame: number): boolean {
-    if (!isAcknowledgeMessage(data)) return false;
-    if (data.sequence > this.lastSent) {
+    const sequence = acknowledgedSequence(data);
+    if (sequence < 0) return false;
+    if (sequence > this.lastSent) {
       this.context.meters.discard('unknownId');
       return true;
     }
-    while (this.outCount > 0 && (this.outSequences[this.outHead] as number) <= data.sequence) {
+    while (this.outCount > 0 && notAfter(this.outSequences[this.outHead] as number, sequence)) {
       const slot = this.outSlots[this.outHead] as number;
       this.credits.release(this.credits.idAt(slot), 0, nowFrame);
       this.outHead = (this.outHead + 1) % this.outSlots.length;
@@ -77,8 +89,8 @@ export class CopyTransport implements BatchTransport {
 
   tick(_nowFrame: number, _timeoutFrames: number): void {}
 
-  writeGauges(stats: PoolStats, nowFrame: number, offset: number): number {
-    return writePoolGauges(stats, this.credits, nowFrame, offset);
+  writeGauges(meters: Meters, nowFrame: number, offset: number): number {
+    return writePoolGauges(meters, this.credits, nowFrame, offset);
   }
 
   resetPeaks(): void {

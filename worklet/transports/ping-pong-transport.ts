@@ -9,8 +9,8 @@ import {
   readBufferId,
   writeBatchHeader,
 } from '../../src/protocol.js';
-import type { PoolStats } from '../../src/stats.js';
 import { type BatchTransport, type TransportContext, writePoolGauges } from '../batch-transport.js';
+import type { Meters } from '../meters.js';
 import { TransferableBufferPool } from './transferable-buffer-pool.js';
 
 /**
@@ -68,14 +68,14 @@ export class PingPongTransport implements BatchTransport {
   tick(nowFrame: number, timeoutFrames: number): void {
     let slot = this.pool.nextExpired(nowFrame, timeoutFrames);
     while (slot >= 0) {
-      this.context.reportReclaim(this.pool.idAt(slot), nowFrame - this.pool.sentAt(slot));
+      this.context.reportReclaim(this.pool.idAt(slot), this.pool.ageAt(slot, nowFrame));
       this.pool.reclaim(slot);
       slot = this.pool.nextExpired(nowFrame, timeoutFrames);
     }
   }
 
-  writeGauges(stats: PoolStats, nowFrame: number, offset: number): number {
-    return writePoolGauges(stats, this.pool, nowFrame, offset);
+  writeGauges(meters: Meters, nowFrame: number, offset: number): number {
+    return writePoolGauges(meters, this.pool, nowFrame, offset);
   }
 
   resetPeaks(): void {

@@ -16,7 +16,6 @@ import {
   WAKE_BY_NOTIFY,
   wordIndex,
 } from '../../src/shared-slots.js';
-import type { PoolStats } from '../../src/stats.js';
 import { type BatchTransport, NO_TRANSFER, type TransportContext, writePoolGauges } from '../batch-transport.js';
 import type { Meters } from '../meters.js';
 import { SlotPool } from '../slot-pool.js';
@@ -101,15 +100,15 @@ export class SharedTransport implements BatchTransport {
   private readonly controlMemory: SharedArrayBuffer;
   private readonly control: Int32Array;
   private readonly pool: SharedSlotPool;
-  /** The sequence number of the batch each slot was last published with. */
-  private readonly stamps: Float64Array;
+  /** Each slot's word without its state: the stamp of the batch it was last published with (Int32: loads box nothing). */
+  private readonly stamps: Int32Array;
 
   constructor(context: TransportContext) {
     this.context = context;
     this.controlMemory = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
     this.control = new Int32Array(this.controlMemory);
     this.pool = new SharedSlotPool(context.meters, this.control);
-    this.stamps = new Float64Array(this.pool.capacity);
+    this.stamps = new Int32Array(this.pool.capacity);
   }
 
   configure(config: WorkletConfig, active: boolean, nowFrame: number): void {
@@ -131,7 +130,7 @@ export class SharedTransport implements BatchTransport {
     const view = this.pool.viewAt(slot);
     view.set(staging);
     writeBatchHeader(view, batch, this.pool.idAt(slot), 'shared');
-    this.stamps[slot] = batch.sequence;
+    this.stamps[slot] = slotWord(batch.sequence, 0);
     Atomics.store(this.control, wordIndex(slot), slotWord(batch.sequence, IN_FLIGHT));
     Atomics.store(this.control, ringIndex(batch.sequence), slot);
     Atomics.add(this.control, PUBLISHED, 1);
@@ -156,10 +155,10 @@ export class SharedTransport implements BatchTransport {
     this.collect(nowFrame);
     let slot = this.pool.nextExpired(nowFrame, timeoutFrames, true);
     while (slot >= 0) {
-      const held = slotWord(this.stamps[slot] as number, PROCESSING);
+      const held = (this.stamps[slot] as number) + PROCESSING;
       const reclaimed = Atomics.compareExchange(this.control, wordIndex(slot), held, held - PROCESSING + AVAILABLE) === held;
       if (reclaimed) {
-        this.context.reportReclaim(this.pool.idAt(slot), nowFrame - this.pool.sentAt(slot));
+        this.context.reportReclaim(this.pool.idAt(slot), this.pool.ageAt(slot, nowFrame));
         this.pool.reclaim(slot);
       } else {
         // Given back just now, between the scan above and here.
@@ -170,8 +169,8 @@ export class SharedTransport implements BatchTransport {
     this.announce();
   }
 
-  writeGauges(stats: PoolStats, nowFrame: number, offset: number): number {
-    return writePoolGauges(stats, this.pool, nowFrame, offset);
+  writeGauges(meters: Meters, nowFrame: number, offset: number): number {
+    return writePoolGauges(meters, this.pool, nowFrame, offset);
   }
 
   resetPeaks(): void {
@@ -185,8 +184,8 @@ export class SharedTransport implements BatchTransport {
       if (state !== IN_FLIGHT && state !== PROCESSING) continue;
       const stamp = this.stamps[slot] as number;
       const word = Atomics.load(this.control, wordIndex(slot));
-      if (word === slotWord(stamp, AVAILABLE)) this.pool.release(this.pool.idAt(slot), this.pool.bytesAt(slot), nowFrame);
-      else if (word === slotWord(stamp, PROCESSING) && state === IN_FLIGHT) this.pool.markProcessing(this.pool.idAt(slot));
+      if (word === stamp + AVAILABLE) this.pool.release(this.pool.idAt(slot), this.pool.bytesAt(slot), nowFrame);
+      else if (word === stamp + PROCESSING && state === IN_FLIGHT) this.pool.markProcessing(this.pool.idAt(slot));
     }
   }
 
