@@ -1,7 +1,15 @@
 /** Draws the benchmark's SVG chart: audio-thread heap over time per transport, and latency distributions. */
 import { writeFileSync } from 'node:fs';
 
-const COLORS = { 'ping-pong': '#1f77b4', allocate: '#d62728', clone: '#2ca02c', ringbuf: '#9467bd', analyser: '#ff7f0e' };
+const COLORS = {
+  shared: '#17becf',
+  copy: '#8c564b',
+  'ping-pong': '#1f77b4',
+  allocate: '#d62728',
+  clone: '#2ca02c',
+  ringbuf: '#9467bd',
+  analyser: '#ff7f0e',
+};
 const WIDTH = 920;
 const PANEL_HEIGHT = 300;
 const MARGIN = { left: 70, right: 150, top: 40, bottom: 45 };
@@ -60,6 +68,18 @@ function panel({ title, xLabel, yLabel, lines, top }) {
   return parts.join('\n');
 }
 
+/** One line per transport over the batch sizes of the scaling runs (and the normal ones at 128 and 1024). */
+function scalingLines(results, figure) {
+  const transports = [...new Set(results.runs.filter((run) => run.phase === 'scale').map((run) => run.mode))];
+  return transports.map((mode) => ({
+    name: mode,
+    points: results.runs
+      .filter((run) => run.mode === mode && run.channels === 1 && (run.phase === 'normal' || run.phase === 'scale') && figure(run) != null)
+      .sort((a, b) => a.batchSize - b.batchSize)
+      .map((run) => [Math.log2(run.batchSize), figure(run)]),
+  }));
+}
+
 const heapLine = (run) => ({ name: run.mode, points: run.audioHeap.series.map(([ms, bytes]) => [ms / 1000, bytes / 1024]) });
 
 /** Writes `<stem>.svg` and returns the files written. */
@@ -86,6 +106,21 @@ export function writeCharts(results, stem) {
       lines: normal128
         .filter((run) => run.latencyPercentilesMs[0] !== null)
         .map((run) => ({ name: run.mode, points: run.latencyPercentilesMs.map((ms, i) => [ms, i]) })),
+    },
+    ...[
+      ['audioHeap', 'Audio-thread JS heap per batch by batch size (1 channel)', 'B per batch'],
+      ['mainHeap', 'Main-thread JS heap per batch by batch size (1 channel)', 'B per batch'],
+    ].map(([heap, title, yLabel]) => ({
+      title,
+      xLabel: 'log2 of the batch size',
+      yLabel,
+      lines: scalingLines(results, (run) => run[heap]?.perBatch),
+    })),
+    {
+      title: 'Main-thread cost per batch by batch size (p50, 1 channel)',
+      xLabel: 'log2 of the batch size',
+      yLabel: 'ms',
+      lines: scalingLines(results, (run) => run.costMs.p50),
     },
   ].filter((each) => each.lines.length > 0);
   if (panels.length === 0) return [];

@@ -15,7 +15,7 @@ import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { readOutputUnderruns } from '../src/capture-controller.js';
 import { CaptureSession, writeLevels } from '../src/capture-session.js';
-import { DEFAULT_CONFIG } from '../src/config.js';
+import { CAPTURE_OPTIONS, DEFAULT_CONFIG } from '../src/config.js';
 import type { AnalysisFrame, OutputUnderruns } from '../src/events.js';
 import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { PoolStats } from '../src/stats.js';
@@ -59,6 +59,8 @@ const recordSamples = query.get('record') !== 'counts';
 const DRAIN_INTERVAL_MS = 5;
 
 let context: AudioContext;
+/** Sets an attribute of the analyzer (element modes only). */
+let configure: (attribute: string, value: number) => void = () => {};
 let latestStats: () => PoolStats | null = () => null;
 let requestStats: () => Promise<PoolStats | null> = async () => null;
 let ringDropped: () => number | null = () => null;
@@ -189,6 +191,7 @@ async function startElement(): Promise<void> {
   context = analyzer.context;
   instrument(analyzer.node.port);
   latestStats = () => analyzer.stats;
+  configure = (attribute, value) => analyzer.setAttribute(attribute, String(value));
   requestStats = () =>
     new Promise((resolve) => {
       analyzer.addEventListener('pool-stats', (event) => resolve(event.detail), { once: true });
@@ -206,7 +209,7 @@ function workletNode(target: BaseAudioContext, processor: string, processorOptio
 async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
   context = new AudioContext({ sampleRate: 48000 });
   await context.audioWorklet.addModule(moduleUrl);
-  const config = { ...DEFAULT_CONFIG, batchSize, channels, poolSize };
+  const config = { ...DEFAULT_CONFIG, transport: 'ping-pong' as const, batchSize, channels, poolSize };
   const node = workletNode(context, processor, { protocolVersion: PROTOCOL_VERSION, config });
   const policy = groupSize === undefined ? {} : { groupSize, maxDelayMs: 1000 };
   const session = new CaptureSession(node.port, context.sampleRate, config, { frame: onFrame }, policy);
@@ -294,7 +297,7 @@ async function offlineHeadroom(stepBatches: number, seconds: number): Promise<Of
   const sampleRate = 48000;
   const offline = new OfflineAudioContext({ numberOfChannels: 1, length: seconds * sampleRate, sampleRate });
   await offline.audioWorklet.addModule(DEFAULT_WORKLET_URL);
-  const config = { ...DEFAULT_CONFIG, batchSize, channels: 1, poolSize };
+  const config = { ...DEFAULT_CONFIG, transport: 'ping-pong' as const, batchSize, channels: 1, poolSize };
   const node = workletNode(offline, PROCESSOR_NAME, { protocolVersion: PROTOCOL_VERSION, config });
   const session = new CaptureSession(node.port, sampleRate, config);
   const stepFrames = stepBatches * batchSize;
@@ -331,6 +334,16 @@ const bench = {
     else await startElement();
   },
   offlineHeadroom,
+  /**
+   * Warm-up. Code that runs once per batch at 47 batches a second, or once per stats snapshot
+   * (4 a second), is still tiering up in the JIT a minute later, allocating as it goes (measured:
+   * gone after 90 s). The warm-up runs the same code far more often: batches of 128 frames and a
+   * snapshot every 50 ms; the window then runs the batch size and stats interval measured.
+   */
+  warmUp(fast: boolean): void {
+    configure('batch-size', fast ? CAPTURE_OPTIONS.batchSize.min : batchSize);
+    configure('stats-interval', fast ? CAPTURE_OPTIONS.statsInterval.min : CAPTURE_OPTIONS.statsInterval.default);
+  },
   /** Starts a measurement window: clears the samples and remembers the counters. */
   async beginWindow(): Promise<void> {
     statsAtStart = (await requestStats()) ?? latestStats();

@@ -73,6 +73,8 @@ function ratio(value, base) {
   return base === 0 ? `${number(value, 0)} B against 0 B` : number(value / base, 2);
 }
 
+const TRANSPORTS = ['shared', 'copy', 'ping-pong', 'allocate'];
+
 function find(results, phase, mode, batchSize) {
   return results.runs.find((run) => run.phase === phase && run.mode === mode && run.batchSize === batchSize);
 }
@@ -91,13 +93,13 @@ function mainLines(results) {
       ? ['Quick smoke run: 1 s warm-ups and 2–3 s windows check that everything runs; its figures and target lines prove nothing.']
       : []),
     '',
-    '| transport | batch | ch | window s | batches | audio heap B/s | audio heap B/batch | audio GCs | buffers allocated | main heap B/s | main GCs | underruns | complete | skipped frames | hit rate | latency p50/p99/max ms | main cost p50/p99 ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| transport | batch | ch | window s | batches | audio heap B/s | audio heap B/batch | audio GCs | buffers allocated | main heap B/s | main heap B/batch | main GCs | underruns | complete | skipped frames | hit rate | latency p50/p99/max ms | main cost p50/p99 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of results.runs.filter((each) => each.phase === 'normal' || each.phase === 'gc')) {
     const skipped = run.missedFrames === null ? (run.skippedFrames ?? 'n/a') : `${run.missedFrames} missed, ${run.repeatedFrames} twice`;
     lines.push(
-      `| ${run.mode} | ${run.batchSize} | ${run.channels} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 0)} | ${gcCell(run.audioGc)} | ${run.backingStoreAllocations ?? 'n/a'} | ${number(run.mainHeap.perSecond, 0)} | ${gcCell(run.mainGc)} | ${run.underrunEvents} (${number(run.underrunMs, 1)} ms) | ${percent(run.completeness)} | ${skipped} | ${percent(run.hitRate)} | ${number(run.latencyMs.p50)} / ${number(run.latencyMs.p99)} / ${number(run.latencyMs.max)} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} |`,
+      `| ${run.mode} | ${run.batchSize} | ${run.channels} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 0)} | ${gcCell(run.audioGc)} | ${run.backingStoreAllocations ?? 'n/a'} | ${number(run.mainHeap.perSecond, 0)} | ${number(run.mainHeap.perBatch, 0)} | ${gcCell(run.mainGc)} | ${run.underrunEvents} (${number(run.underrunMs, 1)} ms) | ${percent(run.completeness)} | ${skipped} | ${percent(run.hitRate)} | ${number(run.latencyMs.p50)} / ${number(run.latencyMs.p99)} / ${number(run.latencyMs.max)} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} |`,
     );
   }
   return lines;
@@ -106,8 +108,8 @@ function mainLines(results) {
 function stressLines(results) {
   const stalls = results.runs.filter((run) => run.phase === 'stall');
   const sweep = results.runs
-    .filter((run) => run.phase === 'sweep' || (run.phase === 'stall' && run.mode === 'ping-pong' && run.stallMs === 300))
-    .sort((a, b) => a.poolSize - b.poolSize);
+    .filter((run) => run.phase === 'sweep' || (run.phase === 'stall' && run.stallMs === 300 && ['ping-pong', 'shared'].includes(run.mode)))
+    .sort((a, b) => a.mode.localeCompare(b.mode) || a.poolSize - b.poolSize);
   const hog = results.runs.filter((run) => run.phase === 'hog');
   const lines = [];
   if (stalls.length > 0) {
@@ -127,15 +129,15 @@ function stressLines(results) {
   if (sweep.length > 0) {
     lines.push(
       '',
-      '## Pool-size sweep (ping-pong, batch 1024, a 300 ms stall every 2 s in a 6 s window)',
+      '## Pool-size sweep (batch 1024, a 300 ms stall every 2 s in a 6 s window)',
       '',
-      '| pool | audio it holds, ms | pool memory, KiB | hit rate | skipped frames | exhaustion episodes |',
-      '|---|---|---|---|---|---|',
+      '| transport | pool | audio it holds, ms | pool memory, KiB | hit rate | skipped frames | exhaustion episodes |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const run of sweep) {
       const holdsMs = run.poolSize && run.sampleRate ? (run.poolSize * run.batchSize * 1000) / run.sampleRate : null;
       lines.push(
-        `| ${run.poolSize} | ${number(holdsMs, 0)} | ${number(run.poolBytes === null ? null : run.poolBytes / 1024, 1)} | ${percent(run.hitRate)} | ${run.skippedFrames ?? 'n/a'} | ${run.exhaustions ?? 'n/a'} |`,
+        `| ${run.mode} | ${run.poolSize} | ${number(holdsMs, 0)} | ${number(run.poolBytes === null ? null : run.poolBytes / 1024, 1)} | ${percent(run.hitRate)} | ${run.skippedFrames ?? 'n/a'} | ${run.exhaustions ?? 'n/a'} |`,
       );
     }
   }
@@ -178,85 +180,115 @@ function stressLines(results) {
   return lines;
 }
 
+const SCALE_BATCHES = [128, 512, 1024, 4096];
+
+function scaleLines(results) {
+  const transports = [...new Set(results.runs.filter((run) => run.phase === 'scale').map((run) => run.mode))];
+  if (transports.length === 0) return [];
+  const lines = [
+    '',
+    '## Scaling (1 channel: audio-thread heap per batch / main-thread heap per batch / main cost p50)',
+    '',
+    `| transport | ${SCALE_BATCHES.map((batch) => `batch ${batch}`).join(' | ')} |`,
+    `|---|${SCALE_BATCHES.map(() => '---').join('|')}|`,
+  ];
+  for (const mode of transports) {
+    const cells = SCALE_BATCHES.map((batch) => {
+      const run = results.runs.find(
+        (each) => (each.phase === 'normal' || each.phase === 'scale') && each.mode === mode && each.batchSize === batch,
+      );
+      return run
+        ? `${number(run.audioHeap?.perBatch, 0)} B / ${number(run.mainHeap.perBatch, 0)} B / ${number(run.costMs.p50, 3)} ms`
+        : 'n/a';
+    });
+    lines.push(`| ${mode} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
 /** The Markdown tables alone (for partial runs such as `--modes=`). */
 export function formatTable(results) {
-  return `${[...mainLines(results), ...stressLines(results)].join('\n')}\n`;
+  return `${[...mainLines(results), ...scaleLines(results), ...stressLines(results)].join('\n')}\n`;
 }
 
 /** The Markdown report: the tables, the ratios, and a line per target. */
 export function formatReport(results) {
   const lines = mainLines(results);
-  lines.push('', '## Ratios (audio-thread JS heap growth per batch)', '');
+  const at = (mode, batchSize, phase = 'normal') => find(results, phase, mode, batchSize);
+  const perBatch = (run, heap) => run?.[heap]?.perBatch;
+  lines.push('', '## Ratios (JS heap growth per batch)', '');
   for (const batchSize of [128, 1024]) {
-    const pingPong = find(results, 'normal', 'ping-pong', batchSize);
-    const allocate = find(results, 'normal', 'allocate', batchSize);
-    const clone = find(results, 'normal', 'clone', batchSize);
     lines.push(
-      `- batch ${batchSize}: ping-pong / allocate = ${ratio(pingPong?.audioHeap?.perBatch, allocate?.audioHeap?.perBatch)}, ping-pong / clone = ${ratio(pingPong?.audioHeap?.perBatch, clone?.audioHeap?.perBatch)}`,
+      `- batch ${batchSize}, audio thread: ping-pong / allocate = ${ratio(perBatch(at('ping-pong', batchSize), 'audioHeap'), perBatch(at('allocate', batchSize), 'audioHeap'))}; shared ${number(perBatch(at('shared', batchSize), 'audioHeap'), 1)} B, copy ${number(perBatch(at('copy', batchSize), 'audioHeap'), 1)} B, clone ${number(perBatch(at('clone', batchSize), 'audioHeap'), 1)} B`,
+      `- batch ${batchSize}, main thread: shared / ping-pong = ${ratio(perBatch(at('shared', batchSize), 'mainHeap'), perBatch(at('ping-pong', batchSize), 'mainHeap'))}, shared / ringbuf = ${ratio(perBatch(at('shared', batchSize), 'mainHeap'), perBatch(at('ringbuf', batchSize), 'mainHeap'))}`,
     );
   }
   lines.push('', '## Targets', '');
-  const normal = [128, 1024].map((batchSize) => find(results, 'normal', 'ping-pong', batchSize));
-  const allocates = [128, 1024].map((batchSize) => find(results, 'normal', 'allocate', batchSize));
-  lines.push(
-    target(
-      normal.every((run) => run?.backingStoreAllocations === 0),
-      `ping-pong allocates no buffer after start in steady state (${normal.map((run) => run?.backingStoreAllocations).join(', ')} at batch 128, 1024)`,
-    ),
-  );
-  for (const [i, batchSize] of [128, 1024].entries()) {
-    const heapRatio = normal[i]?.audioHeap.perBatch / allocates[i]?.audioHeap.perBatch;
+  const sizes = [128, 1024];
+  for (const mode of ['shared', 'copy']) {
+    const heaps = sizes.map((batchSize) => perBatch(at(mode, batchSize), 'audioHeap'));
     lines.push(
       target(
-        heapRatio <= 1.25,
-        `batch ${batchSize}: ping-pong audio-thread heap growth per batch ≤ 1.25 × allocate's (${number(heapRatio, 2)} ×)`,
+        heaps.every((bytes) => bytes <= 2),
+        `${mode}: audio-thread heap growth ≤ 2 B per batch (${heaps.map((bytes) => number(bytes, 1)).join(' and ')} B at batch 128 and 1024)`,
+      ),
+    );
+    const gc = at(mode, 128, 'gc');
+    lines.push(
+      target(
+        gc ? gc.audioGc.count === 0 : null,
+        `${mode}: no audio-thread GC over the ${number(gc?.seconds, 0)} s, 8-channel, batch-128 run (${gc?.audioGc.count ?? 'n/a'})`,
       ),
     );
   }
-  const churn = (run) => run.audioHeap.perBatch + run.backingStoreBytesPerBatch;
-  const churnRatio = churn(normal[1]) / churn(allocates[1]);
-  lines.push(
-    target(
-      churnRatio <= 0.1,
-      `batch 1024: ping-pong total audio-thread churn per batch ≤ 0.1 × allocate's (${number(churnRatio, 3)} ×: ${number(churn(normal[1]), 0)} B against ${number(churn(allocates[1]), 0)} B)`,
-    ),
-  );
-  const gcPingPong = find(results, 'gc', 'ping-pong', 128);
-  const gcAllocate = find(results, 'gc', 'allocate', 128);
-  lines.push(
-    target(
-      gcPingPong.audioGc.count <= gcAllocate.audioGc.count,
-      `8 channels at batch 128 over ${number(gcPingPong.seconds, 0)} s: audio-thread GCs ping-pong ≤ allocate (${gcPingPong.audioGc.count} against ${gcAllocate.audioGc.count}; longest pause ${number(gcPingPong.audioGc.maxPauseMs, 2)} against ${number(gcAllocate.audioGc.maxPauseMs, 2)} ms)`,
-    ),
-  );
-  lines.push(
-    target(
-      normal.every((run) => run.underrunEvents === 0),
-      `no underruns for ping-pong at normal load (${normal.map((run) => run.underrunEvents).join(', ')})`,
-    ),
-  );
-  lines.push(
-    target(
-      normal.every((run) => run.hitRate >= 0.999 && run.completeness === 1),
-      `ping-pong hit rate ≥ 99.9 % and completeness 100 % at normal load (${normal.map((run) => `${percent(run.hitRate)}, ${percent(run.completeness)}`).join('; ')})`,
-    ),
-  );
-  for (const [i, batchSize] of [128, 1024].entries()) {
-    // Latency is negative here (batches arrive before they are heard): "1.05 × later" means no more than 5 % of its size later.
-    const pingPong = normal[i]?.latencyMs.p99;
-    const allocate = allocates[i]?.latencyMs.p99;
+  for (const batchSize of sizes) {
+    const shared = perBatch(at('shared', batchSize), 'mainHeap');
+    const pingPong = perBatch(at('ping-pong', batchSize), 'mainHeap');
+    const ring = perBatch(at('ringbuf', batchSize), 'mainHeap');
     lines.push(
       target(
-        pingPong <= allocate + 0.05 * Math.abs(allocate),
-        `batch ${batchSize}: latency p99 ping-pong ≤ 1.05 × allocate's (${number(pingPong)} against ${number(allocate)} ms)`,
+        shared <= 0.5 * pingPong,
+        `batch ${batchSize}: shared main-thread heap per batch ≤ 0.5 × ping-pong's (${number(shared, 0)} against ${number(pingPong, 0)} B: ${number(shared / pingPong, 2)} ×)`,
+      ),
+      target(
+        shared <= ring,
+        `batch ${batchSize}: shared main-thread heap per batch ≤ ringbuf's (${number(shared, 0)} against ${number(ring, 0)} B)`,
       ),
     );
   }
+  const cost = at('shared', 1024)?.costMs.p50;
+  lines.push(target(cost <= 0.05, `shared: main-thread cost per batch p50 ≤ 0.05 ms at batch 1024 (${number(cost, 3)} ms)`));
+  for (const batchSize of sizes) {
+    const shared = at('shared', batchSize)?.latencyMs.p99;
+    const pingPong = at('ping-pong', batchSize)?.latencyMs.p99;
+    lines.push(
+      target(
+        Math.abs(shared - pingPong) <= 1,
+        `batch ${batchSize}: shared latency p99 within 1 ms of ping-pong's (${number(shared)} against ${number(pingPong)} ms)`,
+      ),
+    );
+  }
+  const normal = results.runs.filter((run) => run.phase === 'normal' && TRANSPORTS.includes(run.mode));
   lines.push(
     target(
-      normal.every((run) => run.costMs.p50 <= 0.05),
-      `main-thread cost per batch p50 ≤ 0.05 ms (${normal.map((run) => number(run.costMs.p50, 3)).join(', ')} ms at batch 128, 1024)`,
+      normal.every((run) => run.hitRate >= 0.999 && run.completeness === 1 && run.underrunEvents === 0),
+      `every transport at normal load: hit rate ≥ 99.9 %, completeness 100 %, 0 underruns (${normal.map((run) => `${run.mode} ${run.batchSize}: ${percent(run.hitRate)}, ${percent(run.completeness)}, ${run.underrunEvents}`).join('; ')})`,
     ),
   );
-  return `${[...lines, ...stressLines(results)].join('\n')}\n`;
+  const stressed = results.runs.filter((run) => run.phase === 'stall' || run.phase === 'sweep');
+  lines.push(
+    target(
+      stressed.length > 0 ? stressed.every((run) => run.accountingExact) : null,
+      `exact accounting (delivered + skipped + pending = rendered) in every stall and sweep run (${stressed.filter((run) => run.accountingExact).length} of ${stressed.length})`,
+    ),
+  );
+  const pingPongAllocations = sizes.map((batchSize) => at('ping-pong', batchSize)?.backingStoreAllocations);
+  const sharedAllocations = sizes.map((batchSize) => at('shared', batchSize)?.backingStoreAllocations);
+  lines.push(
+    target(
+      [...pingPongAllocations, ...sharedAllocations].every((count) => count === 0),
+      `ping-pong and shared allocate no buffer after start in steady state (ping-pong ${pingPongAllocations.join(', ')}; shared ${sharedAllocations.join(', ')})`,
+    ),
+  );
+  return `${[...lines, ...scaleLines(results), ...stressLines(results)].join('\n')}\n`;
 }

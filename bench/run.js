@@ -13,12 +13,14 @@ import { formatReport, formatTable, summarize } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const warmupArgument = process.argv.find((argument) => argument.startsWith('--warm-up='));
-// Enough for the worklet's per-quantum code to be optimised. Code that runs once per batch tiers
-// up more slowly at 47 batches/s (batch 1024): its figures there include that (docs/performance.md).
-const WARMUP_S = warmupArgument ? Number(warmupArgument.slice('--warm-up='.length)) : quick ? 1 : 3;
+// The warm-up runs batches of 128 frames and a snapshot every 50 ms (bench.warmUp), so that the
+// code that runs once per batch or per snapshot has tiered up in the JIT before the window.
+const WARMUP_S = warmupArgument ? Number(warmupArgument.slice('--warm-up='.length)) : quick ? 1 : 15;
 // Stall and hog runs count skips and underruns, not heap per batch: a short warm-up will do.
 const STRESS_WARMUP_S = 2;
 const WINDOW_S = quick ? 2 : 20;
+/** The extra batch sizes of the scaling table run shorter windows. */
+const SCALE_WINDOW_S = quick ? 2 : 10;
 const GC_WINDOW_S = quick ? 3 : 60;
 const STRESS_WINDOW_S = 6;
 const STALL_EVERY_S = 2;
@@ -47,7 +49,9 @@ async function measure({ mode, batchSize, channels, windowSeconds, poolSize = 16
   await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}`);
   await page.evaluate(() => window.bench.start());
   if (hasWorklet) await worklet.ready();
+  await page.evaluate(() => window.bench.warmUp(true));
   await sleep(warmupSeconds * 1000);
+  await page.evaluate(() => window.bench.warmUp(false));
   // A forced collection names each isolate in the GC trace, and starts every window from a collected heap.
   const audioIsolate = hasWorklet ? await browser.trace.identify(() => worklet.evaluate('gc()')) : null;
   const mainIsolate = await browser.trace.identify(() => page.evaluate(() => gc()));
@@ -106,6 +110,12 @@ try {
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
     }
   }
+  for (const batchSize of stressOnly || onlyNormal ? [] : [512, 4096]) {
+    for (const mode of MODES.filter((each) => TRANSPORTS.includes(each))) {
+      progress(`${mode}, batch ${batchSize}, 1 channel (scaling): ${WARMUP_S} s warm-up, ${SCALE_WINDOW_S} s window`);
+      runs.push({ phase: 'scale', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: SCALE_WINDOW_S })) });
+    }
+  }
   for (const mode of onlyNormal || stressOnly ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
     progress(`${mode}, batch 128, 8 channels (4 KiB buffers): ${GC_WINDOW_S} s window for garbage collection`);
     runs.push({ phase: 'gc', ...(await measure({ mode, batchSize: 128, channels: 8, windowSeconds: GC_WINDOW_S })) });
@@ -113,16 +123,18 @@ try {
   if ((!quick && !partial) || stressOnly) {
     const stress = { batchSize: 1024, channels: 1, windowSeconds: STRESS_WINDOW_S, warmupSeconds: STRESS_WARMUP_S };
     for (const stallMs of [100, 300, 1000]) {
-      for (const mode of ['ping-pong', 'allocate']) {
+      for (const mode of TRANSPORTS) {
         progress(`${mode}, batch 1024, pool 16: a ${stallMs} ms main-thread stall every ${STALL_EVERY_S} s`);
         runs.push({ phase: 'stall', ...(await measure({ mode, stallMs, ...stress })) });
       }
     }
-    for (const poolSize of [2, 4, 8, 32, 64]) {
-      progress(`ping-pong, batch 1024, pool ${poolSize}: a 300 ms stall every ${STALL_EVERY_S} s`);
-      runs.push({ phase: 'sweep', ...(await measure({ mode: 'ping-pong', poolSize, stallMs: 300, ...stress })) });
+    for (const mode of ['ping-pong', 'shared']) {
+      for (const poolSize of [2, 4, 8, 32, 64]) {
+        progress(`${mode}, batch 1024, pool ${poolSize}: a 300 ms stall every ${STALL_EVERY_S} s`);
+        runs.push({ phase: 'sweep', ...(await measure({ mode, poolSize, stallMs: 300, ...stress })) });
+      }
     }
-    for (const mode of ['ping-pong', 'allocate', 'clone', 'ringbuf']) {
+    for (const mode of [...TRANSPORTS, 'clone', 'ringbuf']) {
       progress(`${mode}, batch 128, with every core kept busy by another process`);
       const hogs = startCpuHogs();
       try {

@@ -4,6 +4,7 @@ import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
 import type { ActiveTransport } from './config.js';
 import type { AnalyzerState, AnalyzerStats } from './events.js';
 import { poolStatsPanelStyles } from './pool-stats-panel.styles.js';
+import { COPY_ACKNOWLEDGE_EVERY } from './protocol.js';
 import { INVALID_RETURN_REASONS, SLOT_STATES, type SlotState } from './stats.js';
 
 /** Seconds of hit-rate history the sparkline shows. */
@@ -21,7 +22,7 @@ const SLOT_LABELS: Record<SlotState, { symbol: string; name: string }> = {
 /** What the cells and counters mean for each transport: the pool figures keep their meaning, the memory differs. */
 const TRANSPORT_NOTES: Record<ActiveTransport, string> = {
   shared: 'Slots in shared memory: F published and not yet read by the page, P being read or retained. Given back without a message.',
-  copy: 'Credits: F a batch posted as a copy and not yet acknowledged (the page acknowledges every 64). Nothing comes back but the acknowledgements.',
+  copy: `Credits: F a batch posted as a copy and not yet acknowledged (the page acknowledges every ${COPY_ACKNOWLEDGE_EVERY}). Nothing comes back but the acknowledgements.`,
   'ping-pong': 'Buffers transferred to the page (F) and back to the worklet; P retained by a listener.',
   allocate: 'A new buffer per batch, never returned: no pool, every batch an allocation.',
 };
