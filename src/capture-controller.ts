@@ -12,7 +12,7 @@ import {
 import { CaptureSession } from './capture-session.js';
 import type { ActiveTransport, CaptureConfig, WorkletConfig } from './config.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
-import { PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
+import { type CaptureProcessorOptions, PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
 import { resolveTransport } from './transports/index.js';
 
@@ -190,6 +190,7 @@ export class CaptureController implements ReactiveController {
 
   private createNode(context: AudioContext, options: CaptureConfig): AudioWorkletNode {
     const config = this.workletConfig(options) as WorkletConfig;
+    const processorOptions: CaptureProcessorOptions = { protocolVersion: PROTOCOL_VERSION, config };
     const node = new AudioWorkletNode(context, PROCESSOR_NAME, {
       numberOfInputs: 1,
       numberOfOutputs: 1,
@@ -197,7 +198,7 @@ export class CaptureController implements ReactiveController {
       channelCount: config.channels,
       channelCountMode: 'explicit',
       channelInterpretation: 'speakers',
-      processorOptions: { protocolVersion: PROTOCOL_VERSION, config },
+      processorOptions,
     });
     node.onprocessorerror = () => {
       this.fail('processor-error', 'the audio-pool-capture processor stopped with an error');

@@ -69,7 +69,3 @@ export function idWord(id: number): number {
 export function slotWord(sequence: number, state: number): number {
   return (sequence % STAMP_MODULUS) * 4 + state;
 }
-
-export function stateOfWord(word: number): number {
-  return word & 3;
-}

@@ -4,8 +4,8 @@ import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../src/audio-sources.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { copyWindow } from '../src/protocol.js';
-import { running, statsWhere, stopAnalyzersAndCleanup } from './helpers/analyzer.js';
-import { blockMainThread, collectEvents, nextEvent } from './helpers/events.js';
+import { exhaustAndRecover, running, statsWhere, stopAnalyzersAndCleanup, switchTransportsLive } from './helpers/analyzer.js';
+import { collectEvents, nextEvent } from './helpers/events.js';
 import { sineWavUrl } from './helpers/signals.js';
 
 const TONE_RMS = TEST_TONE.amplitude / Math.SQRT2;
@@ -289,21 +289,8 @@ describe('<audio-pool-analyzer>', () => {
         html`<audio-pool-analyzer source="test-tone" transport="ping-pong" batch-size="512" pool-size="4" timeout="10000"></audio-pool-analyzer>`,
       );
       await running(analyzer);
-      await nextEvent(analyzer, 'analysis-frame');
-      const exhausted = collectEvents(analyzer, 'pool-exhausted');
-      const resumed = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.skippedFrames > 0);
-      blockMainThread(500);
-      const { detail: first } = await resumed;
-      expect(first.skippedFrames % 512).to.equal(0);
-      const recovered = await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.sequence >= first.sequence + 50);
-      expect(recovered.detail.skippedFrames).to.equal(0);
-      exhausted.stop();
-      const { detail: stats } = await statsWhere(analyzer, () => true);
-      // One event per episode, not per skipped batch. Usually one episode; a browser that renders
-      // in bursts (Firefox: ~20 ms) can see a return land mid-stall and a second episode start.
-      expect(exhausted.events.length).to.be.within(1, 2);
-      expect(exhausted.events).to.have.length(stats.exhaustions);
-      expect(stats.skippedBatches).to.be.greaterThan(exhausted.events.length * 4);
+      const stats = await exhaustAndRecover(analyzer);
+      expect(stats.skippedBatches).to.be.greaterThan(stats.exhaustions * 4);
       expect(Number(analyzer.getAttribute('dropped'))).to.be.greaterThan(0);
       expect(stats.allocations).to.equal(4);
     });
@@ -332,30 +319,10 @@ describe('<audio-pool-analyzer>', () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(
         html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
       );
-      const frames = collectEvents(analyzer, 'analysis-frame');
       await running(analyzer);
-      const context = analyzer.context;
       // This page is not cross-origin isolated: auto runs copy.
       expect([analyzer.transport, analyzer.transportActive]).to.deep.equal(['auto', 'copy']);
-      for (const transport of ['allocate', 'ping-pong', 'copy'] as const) {
-        const before = (await statsWhere(analyzer)).detail;
-        analyzer.transport = transport;
-        const { detail } = await statsWhere(
-          analyzer,
-          (stats) => stats.transport === transport && stats.deliveredBatches > before.deliveredBatches + 30,
-        );
-        expect(detail.deliveredFrames + detail.skippedFrames + detail.pendingFrames, transport).to.equal(detail.renderedFrames);
-        expect(detail.available + detail.inFlight + detail.processing, transport).to.equal(detail.buffers);
-        // Allocate makes a buffer per batch; the others allocated their pools before (copy none at all).
-        if (transport === 'allocate') expect(detail.allocations).to.be.greaterThan(before.allocations + 20);
-        await analyzer.updateComplete;
-        expect([analyzer.transportActive, analyzer.getAttribute('transport-active')]).to.deep.equal([transport, transport]);
-        expect(analyzer.context).to.equal(context);
-      }
-      frames.stop();
-      const sequences = frames.events.map((event) => event.detail.sequence);
-      expect(sequences).to.deep.equal([...sequences.keys()]);
-      expect(analyzer.stats?.sequenceGaps).to.equal(0);
+      await switchTransportsLive(analyzer, ['allocate', 'ping-pong', 'copy']);
     });
 
     it('falls back to copy, and says why, when shared is asked for on a page that is not cross-origin isolated', async () => {

@@ -55,8 +55,6 @@ export interface BatchTransport {
   resetPeaks(): void;
 }
 
-export type TransportFactory = (context: TransportContext) => BatchTransport;
-
 /**
  * Adds a pool's gauges to a snapshot and writes its slot cells from `offset` on: what every
  * pooled transport's `writeGauges` does. Returns the cells written.

@@ -3,10 +3,10 @@ import '../../src/index.js';
 import type { AudioPoolAnalyzer } from '../../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../../src/audio-sources.js';
 import { ACTIVE_TRANSPORTS } from '../../src/config.js';
-import { running, statsWhere, stopAnalyzersAndCleanup } from '../helpers/analyzer.js';
+import { exhaustAndRecover, running, statsWhere, stopAnalyzersAndCleanup, switchTransportsLive } from '../helpers/analyzer.js';
 import { accountingHolds, CaptureRecorder } from '../helpers/capture-recorder.js';
 import { renderInSteps } from '../helpers/conditions.js';
-import { blockMainThread, collectEvents, nextEvent } from '../helpers/events.js';
+import { collectEvents, nextEvent } from '../helpers/events.js';
 import { junkMessage } from '../helpers/junk.js';
 import { randomInt, seededRandom } from '../helpers/random.js';
 import { RampFollower, rampSample, rampSource } from '../helpers/signals.js';
@@ -100,20 +100,8 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
       html`<audio-pool-analyzer source="test-tone" transport="shared" batch-size="512" pool-size="4" timeout="10000" stats-interval="50"></audio-pool-analyzer>`,
     );
     await running(analyzer);
-    await nextEvent(analyzer, 'analysis-frame');
-    const exhausted = collectEvents(analyzer, 'pool-exhausted');
-    const resumed = nextEvent(analyzer, 'analysis-frame', (event) => event.detail.skippedFrames > 0);
-    blockMainThread(500);
-    const { detail: first } = await resumed;
-    expect(first.skippedFrames % 512).to.equal(0);
-    const recovered = await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.sequence >= first.sequence + 30);
-    expect(recovered.detail.skippedFrames).to.equal(0);
-    exhausted.stop();
-    const { detail: stats } = await statsWhere(analyzer);
-    expect(exhausted.events.length).to.be.within(1, 2);
-    expect(exhausted.events).to.have.length(stats.exhaustions);
+    const stats = await exhaustAndRecover(analyzer);
     expect(stats.skippedFrames).to.equal(stats.skippedBatches * 512);
-    expect(stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames).to.equal(stats.renderedFrames);
     expect([stats.allocations, stats.reclaims]).to.deep.equal([4, 0]);
   });
 
@@ -155,27 +143,11 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
     const analyzer = await fixture<AudioPoolAnalyzer>(
       html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
     );
-    const frames = collectEvents(analyzer, 'analysis-frame');
     await running(analyzer);
-    const context = analyzer.context;
     const order = hasSharedMemory
       ? (['copy', 'ping-pong', 'shared', 'allocate', 'shared'] as const)
       : (['ping-pong', 'copy', 'allocate'] as const);
-    for (const transport of order) {
-      const before = (await statsWhere(analyzer)).detail;
-      analyzer.transport = transport;
-      const { detail } = await statsWhere(
-        analyzer,
-        (stats) => stats.transport === transport && stats.deliveredBatches > before.deliveredBatches + 30,
-      );
-      expect(detail.deliveredFrames + detail.skippedFrames + detail.pendingFrames, transport).to.equal(detail.renderedFrames);
-      expect(detail.available + detail.inFlight + detail.processing, transport).to.equal(detail.buffers);
-      expect(analyzer.context).to.equal(context);
-    }
-    frames.stop();
-    const sequences = frames.events.map((event) => event.detail.sequence);
-    expect(sequences).to.deep.equal([...sequences.keys()]);
-    expect(analyzer.stats?.sequenceGaps).to.equal(0);
+    await switchTransportsLive(analyzer, order);
   });
 
   it('survives 10,000 random and malformed messages at the processor while shared runs, accounting intact', async function () {
