@@ -9,10 +9,11 @@ import {
   SourceError,
   type SourceInput,
 } from './audio-sources.js';
+import { createCaptureNode } from './capture-node.js';
 import { CaptureSession } from './capture-session.js';
 import type { ActiveTransport, CaptureConfig, WorkletConfig } from './config.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
-import { type CaptureProcessorOptions, PROCESSOR_NAME, PROTOCOL_VERSION, type WorkletErrorCode } from './protocol.js';
+import type { WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
 import { resolveTransport } from './transports/index.js';
 
@@ -190,25 +191,11 @@ export class CaptureController implements ReactiveController {
 
   private createNode(context: AudioContext, options: CaptureConfig): AudioWorkletNode {
     const config = this.workletConfig(options) as WorkletConfig;
-    const processorOptions: CaptureProcessorOptions = { protocolVersion: PROTOCOL_VERSION, config };
-    const node = new AudioWorkletNode(context, PROCESSOR_NAME, {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      channelCount: config.channels,
-      channelCountMode: 'explicit',
-      channelInterpretation: 'speakers',
-      processorOptions,
-    });
+    const node = createCaptureNode(context, config);
     node.onprocessorerror = () => {
       this.fail('processor-error', 'the audio-pool-capture processor stopped with an error');
       void this.stop();
     };
-    // Connected, the node is rendered; through a muted gain nothing reaches the speakers and the
-    // page does not count as playing sound. It also keeps WebKitGTK 2.50 alive: its web process
-    // dereferences a null destination now and then when it marks a context's first audible quantum
-    // (core dumps; 4 crashes in 13 full WebKit test runs unmuted, none in 13 muted).
-    node.connect(new GainNode(context, { gain: 0 })).connect(context.destination);
     this.session = new CaptureSession(node.port, context.sampleRate, config, {
       frame: (frame) => emit(this.host, 'analysis-frame', frame),
       stats: (stats) => this.absorbStats(stats, this.session, context),

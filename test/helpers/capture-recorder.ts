@@ -1,8 +1,8 @@
 import type { ReturnPolicy } from '../../src/batch-source.js';
+import { createCaptureNode } from '../../src/capture-node.js';
 import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
-import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../../src/protocol.js';
 import type { PoolStats } from '../../src/stats.js';
 import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
 import { Conditions } from './conditions.js';
@@ -44,15 +44,8 @@ export class CaptureRecorder {
   private constructor(context: BaseAudioContext, config: Partial<WorkletConfig>, options: Partial<ReturnPolicy>) {
     // Ping-pong unless the test names another transport: most of these tests are about the pool.
     const full: WorkletConfig = { ...DEFAULT_CONFIG, transport: 'ping-pong', ...config };
-    this.node = new AudioWorkletNode(context, PROCESSOR_NAME, {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      channelCount: full.channels,
-      channelCountMode: 'explicit',
-      processorOptions: { protocolVersion: PROTOCOL_VERSION, config: full },
-    });
+    this.node = createCaptureNode(context, full);
     this.node.onprocessorerror = (event) => this.record(() => this.processorErrors.push(event));
-    this.node.connect(context.destination);
     this.session = new CaptureSession(
       this.node.port,
       context.sampleRate,
