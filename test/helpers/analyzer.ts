@@ -70,16 +70,15 @@ export async function switchTransportsLive(analyzer: AudioPoolAnalyzer, order: r
   const frames = collectEvents(analyzer, 'analysis-frame');
   const context = analyzer.context;
   for (const transport of order) {
-    const before = (await statsWhere(analyzer)).detail;
     analyzer.transport = transport;
-    const { detail } = await statsWhere(
-      analyzer,
-      (stats) => stats.transport === transport && stats.deliveredBatches > before.deliveredBatches + 30,
-    );
+    // Counted from the first snapshot the new transport wrote: batches the old one delivered meanwhile do not count.
+    const { detail: switched } = await statsWhere(analyzer, (stats) => stats.transport === transport);
+    const { detail } = await statsWhere(analyzer, (stats) => stats.deliveredBatches > switched.deliveredBatches + 30);
+    expect(detail.transport).to.equal(transport);
     expect(detail.deliveredFrames + detail.skippedFrames + detail.pendingFrames, transport).to.equal(detail.renderedFrames);
     expect(detail.available + detail.inFlight + detail.processing, transport).to.equal(detail.buffers);
     // Allocate makes a buffer per batch; the others allocated their pools before (copy none at all).
-    if (transport === 'allocate') expect(detail.allocations).to.be.greaterThan(before.allocations + 20);
+    if (transport === 'allocate') expect(detail.allocations).to.be.greaterThan(switched.allocations + 20);
     await analyzer.updateComplete;
     expect([analyzer.transportActive, analyzer.getAttribute('transport-active')]).to.deep.equal([transport, transport]);
     expect(analyzer.context).to.equal(context);
