@@ -40,9 +40,9 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
  * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.
  * @fires {CustomEvent<StateChangeDetail>} state-change - `{ state, previous }`.
- * @fires {CustomEvent<AnalyzerErrorDetail>} analyzer-error - `{ code, message, attribute? }`; codes: unsupported, insecure-context, worklet-load-failed, permission-denied, source-not-found, invalid-source, processor-error, invalid-attribute, invalid-message, transport-unavailable.
+ * @fires {CustomEvent<AnalyzerErrorDetail>} analyzer-error - `{ code, message, attribute? }`; codes: unsupported, insecure-context, worklet-load-failed, permission-denied, source-not-found, invalid-source, processor-error, invalid-attribute, invalid-message, transport-unavailable, not-rendering.
  *
- * @attr {string} state - Read-only: idle, starting, running, suspended, stopped or error.
+ * @attr {string} state - Read-only: idle, starting, running, suspended, stalled, stopped or error.
  * @attr {string} transport-active - Read-only: the transport that runs (shared, copy, ping-pong or allocate); absent before the first start.
  * @attr {number} hit-rate - Read-only: batches delivered / batches formed (0–1).
  * @attr {number} available - Read-only: buffers in the pool now.
@@ -139,7 +139,7 @@ export class AudioPoolAnalyzer extends LitElement {
     autostart: () => this.autostart,
   });
 
-  /** Lifecycle state: idle, starting, running, suspended, stopped or error. */
+  /** Lifecycle state: idle, starting, running (audio flows), suspended, stalled (the context says it runs, but renders nothing), stopped or error. */
   get state(): AnalyzerState {
     return this.capture.state;
   }
@@ -199,7 +199,10 @@ export class AudioPoolAnalyzer extends LitElement {
     return this.stats?.allocations ?? 0;
   }
 
-  /** Creates the AudioContext and starts capturing; resumes a suspended one. Never rejects: see `state` and `analyzer-error`. */
+  /**
+   * Creates the AudioContext and starts capturing; resumes a suspended one. Resolves once audio
+   * flows (`state` is `running`), or with `state` saying why not. Never rejects: see `state` and `analyzer-error`.
+   */
   start(): Promise<void> {
     return this.capture.start();
   }
@@ -214,9 +217,13 @@ export class AudioPoolAnalyzer extends LitElement {
     this.capture.resetStats();
   }
 
-  /** Feeds the analyzer from an AudioNode (of `this.context`), a MediaStream or a media element, replacing the current source. */
-  connectSource(source: SourceInput): void {
-    this.capture.connectSource(source);
+  /**
+   * Feeds the analyzer from an AudioNode (of `this.context`), a MediaStream or a media element,
+   * replacing the current source. While running, resolves once audio has been rendered with the
+   * new source connected; never rejects (a bad source is an `analyzer-error`).
+   */
+  connectSource(source: SourceInput): Promise<void> {
+    return this.capture.connectSource(source);
   }
 
   override connectedCallback(): void {

@@ -20,6 +20,12 @@ import { resolveTransport } from './transports/index.js';
 /** How long start() waits for `resume()` before reporting `suspended` (autoplay without a gesture never resolves). */
 const RESUME_WAIT_MS = 1000;
 
+/**
+ * How long a context that says it runs may take to render its first quantum before the analyzer
+ * reports `stalled` and a `not-rendering` error (Firefox takes about two seconds to open its output).
+ */
+export const RENDER_WAIT_MS = 4000;
+
 export interface CaptureControllerConfig {
   /** The current, validated capture options. */
   config(): CaptureConfig;
@@ -41,8 +47,8 @@ const WORKLET_ERROR_CODES: Record<WorkletErrorCode, AnalyzerErrorCode> = {
 
 /**
  * Owns one capture: the AudioContext, the `audio-pool-capture` node, the source feeding it and
- * the session that returns buffers. Fires the analyzer's events on the host. `start()` and
- * `stop()` never reject: failures are `analyzer-error` events and the `error` state.
+ * the session that returns buffers. Fires the analyzer's events on the host. `start()`, `stop()`
+ * and `connectSource()` never reject: failures are `analyzer-error` events and the `error` state.
  */
 export class CaptureController implements ReactiveController {
   state: AnalyzerState = 'idle';
@@ -79,7 +85,7 @@ export class CaptureController implements ReactiveController {
 
   /** Starts capturing, or resumes a suspended context (call it from a user gesture). */
   start(): Promise<void> {
-    if (this.context && this.state === 'suspended') return this.resume(this.context, this.run);
+    if (this.context && (this.state === 'suspended' || this.state === 'stalled')) return this.resume(this.context, this.run);
     if (this.context && this.state === 'running') return Promise.resolve();
     this.starting ??= this.launch().finally(() => {
       this.starting = null;
@@ -135,16 +141,25 @@ export class CaptureController implements ReactiveController {
     return { ...config, transport };
   }
 
-  /** Feeds the analyzer from a node, stream or media element; replaces the current source. */
-  connectSource(input: SourceInput): void {
+  /**
+   * Feeds the analyzer from a node, stream or media element; replaces the current source.
+   * While running, resolves once the worklet has rendered a quantum with it connected.
+   */
+  async connectSource(input: SourceInput): Promise<void> {
     this.explicitInput = input;
-    if (this.context && this.node) void this.replaceSource(this.context, this.node);
+    if (this.context && this.node) await this.switchSource(this.context, this.node);
   }
 
   /** The `source` attribute changed: it takes over from any connectSource() input. */
   sourceAttributeChanged(): void {
     this.explicitInput = null;
-    if (this.context && this.node) void this.replaceSource(this.context, this.node);
+    if (this.context && this.node) void this.switchSource(this.context, this.node);
+  }
+
+  private async switchSource(context: AudioContext, node: AudioWorkletNode): Promise<void> {
+    const session = this.session;
+    if (!(await this.replaceSource(context, node)) || this.state !== 'running' || session === null) return;
+    await renderedWithin(session, RENDER_WAIT_MS);
   }
 
   private async launch(): Promise<void> {
@@ -177,7 +192,7 @@ export class CaptureController implements ReactiveController {
     // While starting, the context may already run (autoplay allowed) before the source is connected
     // (a microphone prompt can take seconds): launch() reports the state once it is.
     context.onstatechange = () => {
-      if (this.state !== 'starting') this.syncState(context);
+      if (this.state !== 'starting') void this.syncState(context);
     };
     const sourceConnected = await this.replaceSource(context, node);
     if (run !== this.run) return;
@@ -234,26 +249,57 @@ export class CaptureController implements ReactiveController {
     return connectMediaElement(context, node, findMediaElement(spec, this.host));
   }
 
-  /** Resumes the context; without a user gesture `resume()` may never settle, so wait a little. */
+  /**
+   * Resumes the context. Without a user gesture `resume()` may never settle, so wait a little;
+   * where the browser says autoplay is allowed, wait as long as for a first quantum: Firefox
+   * settles `resume()` only once its output has opened, a second or two later.
+   */
   private async resume(context: AudioContext, run: number): Promise<void> {
     if (context.state === 'suspended') {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         context.resume().catch(() => undefined),
         new Promise((resolve) => {
-          timer = setTimeout(resolve, RESUME_WAIT_MS);
+          timer = setTimeout(resolve, autoplayAllowed(context) ? RENDER_WAIT_MS : RESUME_WAIT_MS);
         }),
       ]);
       clearTimeout(timer);
     }
-    if (run === this.run) this.syncState(context);
+    if (run === this.run) await this.syncState(context);
   }
 
-  private syncState(context: AudioContext): void {
+  private async syncState(context: AudioContext): Promise<void> {
     if (context !== this.context || this.state === 'error') return;
-    if (context.state === 'running') this.setState('running');
+    if (context.state === 'running') await this.confirmRendering(context);
     else if (context.state === 'suspended') this.setState('suspended');
     else void this.stop();
+  }
+
+  /**
+   * The context says it runs: the state becomes `running` once the worklet has rendered a
+   * quantum since (the source is connected by then). If none comes within RENDER_WAIT_MS, it
+   * becomes `stalled` with a `not-rendering` error, and `running` whenever audio does flow.
+   */
+  private async confirmRendering(context: AudioContext): Promise<void> {
+    const session = this.session;
+    if (session === null || this.state === 'running') return;
+    const rendered = session.awaitRender();
+    const inTime = await renderedWithin(session, RENDER_WAIT_MS, rendered);
+    const current = () => context === this.context && session === this.session && this.state !== 'error' && context.state === 'running';
+    if (inTime !== null) {
+      if (inTime && current()) this.setState('running');
+      return;
+    }
+    if (current() && this.state !== 'stalled') {
+      this.setState('stalled');
+      this.report(
+        'not-rendering',
+        `the AudioContext says it runs but has rendered no audio for ${RENDER_WAIT_MS / 1000} s (no output device, or the device is busy?); the analyzer says running as soon as audio flows`,
+      );
+    }
+    void rendered.then((late) => {
+      if (late && current()) this.setState('running');
+    });
   }
 
   private absorbStats(stats: PoolStats | null, session: CaptureSession | null, context: AudioContext): void {
@@ -279,6 +325,35 @@ export class CaptureController implements ReactiveController {
     this.state = state;
     this.host.requestUpdate();
     emit(this.host, 'state-change', { state, previous });
+  }
+}
+
+/** `navigator.getAutoplayPolicy()`, where the browser has it (Firefox does; not in TypeScript's DOM types yet). */
+type AutoplayPolicy = 'allowed' | 'allowed-muted' | 'disallowed';
+
+/** True where the browser says this context may start without a user gesture; false where it cannot tell. */
+function autoplayAllowed(context: AudioContext): boolean {
+  const policy = (navigator as Navigator & { getAutoplayPolicy?(context: AudioContext): AutoplayPolicy }).getAutoplayPolicy;
+  try {
+    return policy?.call(navigator, context) === 'allowed';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the session's worklet renders a quantum within `ms` (after `rendered` was asked, or from
+ * now): true if it does, false if the session ends first, null if the time runs out.
+ */
+async function renderedWithin(session: CaptureSession, ms: number, rendered = session.awaitRender()): Promise<boolean | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([rendered, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -108,6 +108,9 @@ export class CaptureSession implements FrameSink {
   private readonly header = createBatchHeader();
   private statsWaiters: ((stats: PoolStats) => void)[] = [];
   private stopWaiters: ((stats: PoolStats | null) => void)[] = [];
+  /** `await-render` requests sent, and who waits on which. */
+  private renderRequests = 0;
+  private renderWaiters: { request: number; resolve: (rendered: boolean) => void }[] = [];
   private disposed = false;
 
   constructor(
@@ -154,6 +157,18 @@ export class CaptureSession implements FrameSink {
     this.send({ type: 'reset-stats' });
   }
 
+  /**
+   * Resolves true once the processor has rendered a quantum after this call, false if the
+   * session is disposed first. A context can say it runs before its clock moves.
+   */
+  awaitRender(): Promise<boolean> {
+    if (this.disposed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.renderWaiters.push({ request: ++this.renderRequests, resolve });
+      this.send({ type: 'await-render' });
+    });
+  }
+
   /** Gives back now whatever waits to be given back (grouped returns, an acknowledgement). */
   flushReturns(): void {
     for (const source of this.live) source.flush();
@@ -182,6 +197,7 @@ export class CaptureSession implements FrameSink {
     this.port.onmessage = null;
     for (const source of this.live) source.dispose();
     this.settleStop(null);
+    this.settleRenderWaiters(Number.POSITIVE_INFINITY, false);
   }
 
   dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown): boolean {
@@ -255,6 +271,9 @@ export class CaptureSession implements FrameSink {
       case 'error':
         this.handlers.error?.(message.code, message.message);
         break;
+      case 'rendered':
+        this.settleRenderWaiters(message.requests, true);
+        break;
       case 'shared-slots':
       case 'wake':
         this.source('shared').receiveMessage(message);
@@ -283,6 +302,13 @@ export class CaptureSession implements FrameSink {
 
   private settleStop(stats: PoolStats | null): void {
     for (const resolve of this.stopWaiters.splice(0)) resolve(stats);
+  }
+
+  /** Settles the render waiters whose request is among the first `requests`. */
+  private settleRenderWaiters(requests: number, rendered: boolean): void {
+    const settled = this.renderWaiters.filter((waiter) => waiter.request <= requests);
+    this.renderWaiters = this.renderWaiters.filter((waiter) => waiter.request > requests);
+    for (const waiter of settled) waiter.resolve(rendered);
   }
 }
 

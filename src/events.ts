@@ -34,7 +34,7 @@ export interface AnalysisFrame {
 }
 
 /** Lifecycle of an analyzer. */
-export const ANALYZER_STATES = ['idle', 'starting', 'running', 'suspended', 'stopped', 'error'] as const;
+export const ANALYZER_STATES = ['idle', 'starting', 'running', 'suspended', 'stalled', 'stopped', 'error'] as const;
 export type AnalyzerState = (typeof ANALYZER_STATES)[number];
 
 /** What an `analyzer-error` can be about. */
@@ -49,6 +49,7 @@ export const ANALYZER_ERROR_CODES = [
   'invalid-attribute',
   'invalid-message',
   'transport-unavailable',
+  'not-rendering',
 ] as const;
 export type AnalyzerErrorCode = (typeof ANALYZER_ERROR_CODES)[number];
 

@@ -52,6 +52,7 @@ export const poolStatsPanelStyles = css`
     letter-spacing: 0.04em;
   }
   .state.error,
+  .state.stalled,
   .alarm {
     color: var(--_alarm);
   }

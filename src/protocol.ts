@@ -13,7 +13,7 @@ import { ACTIVE_TRANSPORTS, type ActiveTransport, checkWorkletConfig, sampleByte
 import { decodeStats, type PoolStats } from './stats.js';
 
 /** Bumped when the header layout or a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The name the processor is registered under. */
 export const PROCESSOR_NAME = 'audio-pool-capture';
@@ -216,6 +216,14 @@ export interface ResetStatsMessage {
   type: 'reset-stats';
 }
 
+/**
+ * Asks to be told when the processor next renders a quantum (answered by `rendered`): a context
+ * can say it runs while its clock has not moved yet (Firefox: about a second at start).
+ */
+export interface AwaitRenderMessage {
+  type: 'await-render';
+}
+
 /** Stops capturing: the processor answers `stopped` and ends. Slots still out need no return. */
 export interface StopMessage {
   type: 'stop';
@@ -228,6 +236,7 @@ export type ToWorkletMessage =
   | AcknowledgeMessage
   | RequestStatsMessage
   | ResetStatsMessage
+  | AwaitRenderMessage
   | StopMessage;
 
 /** What a return may look like on the wire (ping-pong). */
@@ -306,6 +315,18 @@ export interface SharedSlotsMessage {
   slots: { slot: number; id: number; memory: SharedArrayBuffer }[];
 }
 
+/**
+ * The answer to `await-render`, sent from the first `process()` call after the requests: every
+ * request received up to then (counted since the processor started) is answered by it.
+ */
+export interface RenderedMessage {
+  type: 'rendered';
+  /** `await-render` requests received so far. */
+  requests: number;
+  /** The context frame of the quantum rendered. */
+  frame: number;
+}
+
 /** Shared transport: batches were published while the page waited and cannot wait on memory. */
 export interface WakeMessage {
   type: 'wake';
@@ -319,6 +340,7 @@ export type FromWorkletMessage =
   | ExhaustedMessage
   | StoppedMessage
   | SharedSlotsMessage
+  | RenderedMessage
   | WakeMessage;
 
 // ---- Validators ------------------------------------------------------------------------------------
@@ -389,6 +411,7 @@ export function parseToWorkletMessage(data: unknown): Parsed<ToWorkletMessage> {
       return { ok: true, message: data };
     case 'request-stats':
     case 'reset-stats':
+    case 'await-render':
     case 'stop':
       return { ok: true, message: { type: data.type } };
     default:
@@ -446,6 +469,9 @@ export function parseFromWorkletMessage(data: unknown): Parsed<FromWorkletMessag
         return { ok: false, reason: 'shared-slots: each slot needs a slot index, an id and SharedArrayBuffer memory' };
       }
       return { ok: true, message: { type: 'shared-slots', control: data.control, slots: data.slots } };
+    case 'rendered':
+      if (!isCount(data.requests) || !isCount(data.frame)) return { ok: false, reason: 'rendered: needs requests and frame' };
+      return { ok: true, message: { type: 'rendered', requests: data.requests, frame: data.frame } };
     case 'wake':
       return { ok: true, message: { type: 'wake' } };
     default:

@@ -339,6 +339,20 @@ describe('CaptureEngine', () => {
     expect(harness.port.ofType('stats').length).to.be.within(10, 11);
   });
 
+  it('answers await-render from the next quantum it renders, once for every request before it', () => {
+    const harness = new Harness({ batchSize: 128 });
+    harness.render(256);
+    harness.engine.receive({ type: 'await-render' }, harness.frame);
+    harness.engine.receive({ type: 'await-render' }, harness.frame);
+    expect(harness.port.ofType('rendered')).to.have.length(0);
+    harness.render(128);
+    harness.render(128);
+    expect(harness.port.ofType('rendered')).to.deep.equal([{ type: 'rendered', requests: 2, frame: 256 }]);
+    harness.engine.receive({ type: 'await-render' }, harness.frame);
+    harness.render(128);
+    expect(harness.port.ofType('rendered').at(-1)).to.deep.equal({ type: 'rendered', requests: 3, frame: 512 });
+  });
+
   it('answers stop with final stats and then ends, ignoring returns that arrive later', () => {
     const harness = new Harness({ batchSize: 128, poolSize: 2 });
     harness.render(256);

@@ -207,6 +207,27 @@ describe('CaptureSession', () => {
     target.dispose();
   });
 
+  it('settles awaitRender() with the rendered answer that counts its request, and with false once disposed', async () => {
+    const worklet = new FakeWorklet();
+    const target = session(worklet, () => {});
+    const settled: string[] = [];
+    const first = target.awaitRender().then((rendered) => settled.push(`first ${rendered}`));
+    const second = target.awaitRender().then((rendered) => settled.push(`second ${rendered}`));
+    await worklet.receivedAtLeast(2);
+    expect(worklet.received).to.deep.equal([{ type: 'await-render' }, { type: 'await-render' }]);
+    // Rendered after the first request only: the second still waits.
+    worklet.channel.port2.postMessage({ type: 'rendered', requests: 1, frame: 128 });
+    await first;
+    const third = target.awaitRender().then((rendered) => settled.push(`third ${rendered}`));
+    worklet.channel.port2.postMessage({ type: 'rendered', requests: 2, frame: 256 });
+    await second;
+    expect(settled).to.deep.equal(['first true', 'second true']);
+    target.dispose();
+    await third;
+    expect(settled).to.deep.equal(['first true', 'second true', 'third false']);
+    expect(await target.awaitRender()).to.equal(false);
+  });
+
   it('refuses malformed messages from the worklet, counting and reporting them', async () => {
     const worklet = new FakeWorklet();
     const errors: string[] = [];

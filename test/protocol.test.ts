@@ -81,6 +81,7 @@ describe('protocol: messages to the worklet', () => {
       { type: 'acknowledge', sequence: 63 },
       { type: 'request-stats' },
       { type: 'reset-stats' },
+      { type: 'await-render' },
       { type: 'stop' },
     ];
     for (const message of valid) expect(parseToWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
@@ -130,6 +131,7 @@ describe('protocol: messages from the worklet', () => {
       { type: 'exhausted', frame: 4096 },
       { type: 'error', code: 'transport-unavailable', message: 'no SharedArrayBuffer' },
       { type: 'wake' },
+      { type: 'rendered', requests: 2, frame: 44032 },
     ];
     for (const message of valid) expect(parseFromWorkletMessage(message), message.type).to.deep.equal({ ok: true, message });
   });

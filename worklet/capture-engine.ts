@@ -6,6 +6,7 @@ import {
   PROTOCOL_VERSION,
   parseToWorkletMessage,
   type ReclaimedMessage,
+  type RenderedMessage,
 } from '../src/protocol.js';
 import { encodeStats, STATS_WIRE_LENGTH, type StatsKind } from '../src/stats.js';
 import { type MessageSink, NO_TRANSFER } from './batch-transport.js';
@@ -25,8 +26,8 @@ export type { MessageSink } from './batch-transport.js';
  *
  * Allocation: nothing of its own per render quantum or per batch; each transport says what it
  * allocates. The rest happens outside the steady state: the constructor, a configuration change
- * (a new staging buffer, a transport's first use), the stats snapshot's structured clone, and
- * error reports.
+ * (a new staging buffer, a transport's first use), the stats snapshot's structured clone, the
+ * answer to `await-render` (once per start, resume or source change), and error reports.
  */
 export class CaptureEngine {
   readonly config: WorkletConfig = { ...DEFAULT_CONFIG, transport: FALLBACK_TRANSPORT };
@@ -53,6 +54,9 @@ export class CaptureEngine {
   private readonly statsWire = new Float64Array(STATS_WIRE_LENGTH);
   private readonly exhaustedMessage: ExhaustedMessage = { type: 'exhausted', frame: 0 };
   private readonly reclaimedMessage: ReclaimedMessage = { type: 'reclaimed', bufferId: 0, ageMs: 0 };
+  /** `await-render` requests received, and how many of them the last `rendered` answered. */
+  private readonly renderedMessage: RenderedMessage = { type: 'rendered', requests: 0, frame: 0 };
+  private renderRequests = 0;
 
   constructor(port: MessageSink, sampleRate: number, processorOptions: unknown) {
     this.port = port;
@@ -97,6 +101,7 @@ export class CaptureEngine {
       this.consume(input, quantumFrames, nowFrame);
       this.transports.tick(nowFrame + quantumFrames, this.timeoutFrames);
       if (nowFrame >= this.nextStatsFrame) this.postStats(nowFrame, false);
+      if (this.renderRequests !== this.renderedMessage.requests) this.answerRenderRequests(nowFrame);
     } catch (error) {
       this.meters.stats.processErrors++;
       this.errors.report('processor-error', `process() failed: ${String(error)}`, nowFrame);
@@ -126,6 +131,9 @@ export class CaptureEngine {
           break;
         case 'reset-stats':
           this.resetCounters();
+          break;
+        case 'await-render':
+          this.renderRequests++;
           break;
         case 'stop':
           this.stop(nowFrame);
@@ -209,6 +217,12 @@ export class CaptureEngine {
     stats.exhaustions++;
     this.exhaustedMessage.frame = this.batch.frame;
     this.port.postMessage(this.exhaustedMessage, NO_TRANSFER);
+  }
+
+  private answerRenderRequests(nowFrame: number): void {
+    this.renderedMessage.requests = this.renderRequests;
+    this.renderedMessage.frame = nowFrame;
+    this.port.postMessage(this.renderedMessage, NO_TRANSFER);
   }
 
   private reportReclaim(bufferId: number, ageFrames: number): void {
