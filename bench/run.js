@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only]`: measures the
- * transports side by side in headless Chromium and prints a table and a line per target, met or
- * not, from real measurements. Timing lives here, never in the tests. See docs/performance.md for
+ * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --no-startup | --startup]`:
+ * measures the transports side by side in headless Chromium, and start-up in every engine the
+ * tests run in (bench/startup/), and prints a table and a line per target, met or not, from real
+ * measurements. Timing lives here, never in the tests. See docs/performance.md for
  * what each figure means.
  */
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { cpus } from 'node:os';
 import { writeCharts } from './chart.js';
 import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBenchServer } from './harness.js';
 import { formatReport, formatTable, summarize } from './report.js';
+import { formatStartup, measureStartup } from './startup/run.js';
 
 const quick = process.argv.includes('--quick');
 const warmupArgument = process.argv.find((argument) => argument.startsWith('--warm-up='));
@@ -36,6 +38,10 @@ const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') 
 const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
 const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly;
+// Start-up runs in full runs, and in others when asked; first, before this run's own browser is up.
+const withStartup = process.argv.includes('--startup') || (!partial && !process.argv.includes('--no-startup'));
+if (withStartup) progress('start-up: 20 starts in each engine the tests run in');
+const startup = withStartup ? measureStartup() : null;
 
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();
@@ -164,6 +170,7 @@ const results = {
   durationSeconds: (Date.now() - started) / 1000,
   runs: runs.map(summarize),
   offline,
+  startup,
 };
 mkdirSync('bench/results', { recursive: true });
 // Only full runs are results to keep; quick and partial ones are named so git ignores them.
@@ -171,4 +178,5 @@ const stem = `bench/results/${quick ? 'quick-' : partial ? 'partial-' : ''}${res
 writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 const charts = writeCharts(results, stem);
 process.stdout.write(partial ? formatTable(results) : formatReport(results));
+if (startup) process.stdout.write(`\n${formatStartup(startup)}`);
 progress(`results written to ${stem}.json${charts.length ? ` and ${charts.join(', ')}` : ''} in ${results.durationSeconds.toFixed(0)} s`);
