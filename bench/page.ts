@@ -19,7 +19,7 @@ import { CAPTURE_OPTIONS, DEFAULT_CONFIG } from '../src/config.js';
 import type { AnalysisFrame, OutputUnderruns } from '../src/events.js';
 import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { PoolStats } from '../src/stats.js';
-import { DEFAULT_WORKLET_URL } from '../src/worklet-url.js';
+import { defaultWorkletUrl } from '../src/worklet-url.js';
 
 export interface WindowResult {
   crossOriginIsolated: boolean;
@@ -296,7 +296,7 @@ async function startAnalyser(): Promise<void> {
 async function offlineHeadroom(stepBatches: number, seconds: number): Promise<OfflineResult> {
   const sampleRate = 48000;
   const offline = new OfflineAudioContext({ numberOfChannels: 1, length: seconds * sampleRate, sampleRate });
-  await offline.audioWorklet.addModule(DEFAULT_WORKLET_URL);
+  await offline.audioWorklet.addModule(defaultWorkletUrl());
   const config = { ...DEFAULT_CONFIG, transport: 'ping-pong' as const, batchSize, channels: 1, poolSize };
   const node = workletNode(offline, PROCESSOR_NAME, { protocolVersion: PROTOCOL_VERSION, config });
   const session = new CaptureSession(node.port, sampleRate, config);
@@ -330,7 +330,7 @@ const bench = {
     if (mode === 'clone') await startSession('/bench/clone-processor.js', 'bench-clone-capture');
     else if (mode === 'ringbuf') await startRing();
     else if (mode === 'analyser') await startAnalyser();
-    else if (mode.startsWith('group-')) await startSession(DEFAULT_WORKLET_URL, PROCESSOR_NAME, Number(mode.slice('group-'.length)));
+    else if (mode.startsWith('group-')) await startSession(defaultWorkletUrl(), PROCESSOR_NAME, Number(mode.slice('group-'.length)));
     else await startElement();
   },
   offlineHeadroom,

@@ -3,15 +3,30 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
 
-/** The worklet as the same single-file bundle that the build ships, and the demo's audio. */
+/** Where the test server serves the elements as a classic-script (IIFE) bundle, as a script-tag build would ship them. */
+export const SCRIPT_BUNDLE_PATH = '/test/generated/audio-pool-analyzer.iife.js';
+
+/** The worklet as the same single-file bundle that the build ships, the demo's audio, and the elements as a script bundle. */
 export function generatedFiles() {
   return {
     name: 'generated-files',
     async serve(context) {
       if (context.path === WORKLET_DEV_PATH) return { body: await bundleWorkletCode(), type: 'js' };
+      if (context.path === SCRIPT_BUNDLE_PATH) {
+        const result = await build({
+          entryPoints: ['src/index.ts'],
+          bundle: true,
+          format: 'iife',
+          target: 'es2022',
+          write: false,
+          logLevel: 'silent',
+        });
+        return { body: result.outputFiles[0].text, type: 'js' };
+      }
       if (context.path === `/demo/${DEMO_AUDIO_FILE}`) return { body: Buffer.from(demoAudioWav()), type: 'audio/wav' };
       return undefined;
     },

@@ -12,7 +12,7 @@ import {
   type Transport,
 } from './config.js';
 import { type AnalyzerErrorDetail, type AnalyzerState, type AnalyzerStats, emit } from './events.js';
-import { DEFAULT_WORKLET_URL } from './worklet-url.js';
+import { defaultWorkletUrl } from './worklet-url.js';
 
 /** Hands attribute strings to the setters unconverted, so they can name a bad value as written. */
 const rawAttribute = { fromAttribute: (value: string | null) => value };
@@ -134,7 +134,7 @@ export class AudioPoolAnalyzer extends LitElement {
   private pendingErrors: AnalyzerErrorDetail[] = [];
   private readonly capture = new CaptureController(this, {
     config: () => this.config,
-    workletUrl: () => new URL(this.workletUrl ?? DEFAULT_WORKLET_URL, document.baseURI).href,
+    workletUrl: () => new URL(this.workletUrl ?? defaultWorkletUrl(), document.baseURI).href,
     source: () => this.source,
     autostart: () => this.autostart,
   });

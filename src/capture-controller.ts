@@ -172,9 +172,15 @@ export class CaptureController implements ReactiveController {
       this.fail('insecure-context', 'AudioWorklet needs a secure context: serve the page over https or from localhost');
       return;
     }
+    let url: string;
+    try {
+      url = this.options.workletUrl();
+    } catch (error) {
+      this.fail('worklet-load-failed', error instanceof Error ? error.message : String(error));
+      return;
+    }
     this.setState('starting');
     const context = new AudioContext({ latencyHint: 'interactive' });
-    const url = this.options.workletUrl();
     try {
       await context.audioWorklet.addModule(url);
     } catch (error) {

@@ -4,7 +4,7 @@ import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
 import type { PoolStats } from '../../src/stats.js';
-import { DEFAULT_WORKLET_URL } from '../../src/worklet-url.js';
+import { defaultWorkletUrl } from '../../src/worklet-url.js';
 import { Conditions } from './conditions.js';
 
 export interface RecordedFrame {
@@ -37,7 +37,7 @@ export class CaptureRecorder {
     config: Partial<WorkletConfig>,
     options: Partial<ReturnPolicy> = {},
   ): Promise<CaptureRecorder> {
-    await context.audioWorklet.addModule(DEFAULT_WORKLET_URL);
+    await context.audioWorklet.addModule(defaultWorkletUrl());
     return new CaptureRecorder(context, config, options);
   }
 
