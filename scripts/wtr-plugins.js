@@ -1,8 +1,9 @@
 /** Web Test Runner plugins: generated files, a screenshot command, and the packed-tarball fixture. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
@@ -130,8 +131,8 @@ const APP_PAGE = `<!doctype html>
 `;
 
 /**
- * executeServerCommand('install-packed-package') builds the library, packs it with `npm pack`,
- * installs the tarball into a fresh folder served by the test server, builds an app that imports
+ * executeServerCommand('install-packed-package') packs the library with `npm pack` from a copy of
+ * the checkout that has no build output (its prepack script builds it), installs the tarball into a fresh folder served by the test server, builds an app that imports
  * it with Vite, and answers with the URL paths of a plain page and of the built app, and the list
  * of files in the tarball.
  */
@@ -143,9 +144,24 @@ export function installPackedPackage() {
       const quiet = { stdio: ['ignore', 'ignore', 'inherit'] };
       rmSync(PACKAGE_TEST_DIR, { recursive: true, force: true });
       mkdirSync(PACKAGE_TEST_DIR, { recursive: true });
-      execFileSync('npm', ['run', '-s', 'build'], quiet);
-      const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', PACKAGE_TEST_DIR], { encoding: 'utf8' }));
+      // Packed from a copy of the checkout without dist/, as from a clean clone: prepack must build.
+      // The copy sits outside node_modules, where esbuild would ignore its tsconfig.json.
+      const source = mkdtempSync(join(tmpdir(), 'package-source-'));
+      try {
+        const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
+        for (const file of files.split('\0')) {
+          if (file !== '' && existsSync(file)) cpSync(file, `${source}/${file}`);
+        }
+        symlinkSync(resolve('node_modules'), `${source}/node_modules`, 'dir');
+        execFileSync('npm', ['pack', '--pack-destination', resolve(PACKAGE_TEST_DIR)], { ...quiet, cwd: source });
+      } finally {
+        rmSync(source, { recursive: true, force: true });
+      }
       const tarball = readdirSync(PACKAGE_TEST_DIR).find((file) => file.endsWith('.tgz'));
+      const packed = execFileSync('tar', ['-tzf', `${PACKAGE_TEST_DIR}/${tarball}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.replace(/^package\//, ''));
       writeFileSync(`${PACKAGE_TEST_DIR}/package.json`, JSON.stringify({ name: 'package-test', private: true, type: 'module' }));
       execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', resolve(PACKAGE_TEST_DIR, tarball)], {
         ...quiet,
@@ -163,7 +179,7 @@ export function installPackedPackage() {
         page: `/${PACKAGE_TEST_DIR}/index.html`,
         app: `/${PACKAGE_TEST_DIR}/app-dist/index.html`,
         appFiles: readdirSync(`${PACKAGE_TEST_DIR}/app-dist/assets`),
-        files: packed[0].files.map((file) => file.path),
+        files: packed,
       };
     },
   };
