@@ -64,7 +64,12 @@ export async function connectMicrophone(context: AudioContext, target: AudioNode
   };
 }
 
-/** A stream's audio, once it has an audio track (captured media gets its track when it plays). */
+/**
+ * A stream's audio, following its tracks: it listens to the newest live audio track, and moves
+ * to another when the browser adds one, removes one or ends one. A captured media element gets
+ * its tracks when it plays, and may add new ones while an older one stays, silent: Chromium did
+ * so in 3 of 28 rounds of a user's page, and a node bound to the first track heard nothing.
+ */
 export function connectStream(
   context: AudioContext,
   target: AudioNode,
@@ -73,19 +78,36 @@ export function connectStream(
 ): ConnectedSource {
   const junction = new GainNode(context);
   junction.connect(target);
-  let streamSource: MediaStreamAudioSourceNode | null = null;
-  const attach = () => {
-    if (streamSource !== null || stream.getAudioTracks().length === 0) return;
-    streamSource = context.createMediaStreamSource(stream);
-    streamSource.connect(junction);
+  let bound: { track: MediaStreamTrack; node: MediaStreamAudioSourceNode } | null = null;
+  const unbind = () => {
+    if (bound === null) return;
+    bound.track.removeEventListener('ended', follow);
+    bound.node.disconnect();
+    bound = null;
   };
-  attach();
-  stream.addEventListener('addtrack', attach);
+  function follow(): void {
+    const newest = stream
+      .getAudioTracks()
+      .filter((track) => track.readyState === 'live')
+      .at(-1);
+    if (newest === bound?.track) return;
+    unbind();
+    if (newest === undefined) return;
+    // A stream of its own for the track: a node made from the whole stream picks its track once and never changes it.
+    const node = new MediaStreamAudioSourceNode(context, { mediaStream: new MediaStream([newest]) });
+    node.connect(junction);
+    newest.addEventListener('ended', follow);
+    bound = { track: newest, node };
+  }
+  follow();
+  stream.addEventListener('addtrack', follow);
+  stream.addEventListener('removetrack', follow);
   return {
     description,
     dispose() {
-      stream.removeEventListener('addtrack', attach);
-      streamSource?.disconnect();
+      stream.removeEventListener('addtrack', follow);
+      stream.removeEventListener('removetrack', follow);
+      unbind();
       junction.disconnect();
     },
   };

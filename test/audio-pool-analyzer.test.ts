@@ -459,6 +459,30 @@ describe('<audio-pool-analyzer>', () => {
       URL.revokeObjectURL(url);
     });
 
+    it('follows a stream to the newest live track the browser adds, and back when it removes it', async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer batch-size="1024"></audio-pool-analyzer>`);
+      await running(analyzer);
+      const context = analyzer.context as AudioContext;
+      // Two tracks: one silent, as a captured element's first track can stay, and one carrying a level.
+      const silent = new MediaStreamAudioDestinationNode(context);
+      const loud = new MediaStreamAudioDestinationNode(context);
+      const level = new ConstantSourceNode(context, { offset: 0.25 });
+      level.connect(loud);
+      level.start();
+      const stream = new MediaStream(silent.stream.getAudioTracks());
+      await analyzer.connectSource(stream);
+      const [added] = loud.stream.getAudioTracks() as [MediaStreamTrack];
+      // As a media element's captured stream does when it plays. Tracks a script adds fire no
+      // event, so the test fires what the browser would.
+      stream.addTrack(added);
+      stream.dispatchEvent(new MediaStreamTrackEvent('addtrack', { track: added }));
+      await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.rms[0] === 0.25);
+      stream.removeTrack(added);
+      stream.dispatchEvent(new MediaStreamTrackEvent('removetrack', { track: added }));
+      await nextEvent(analyzer, 'analysis-frame', (event) => event.detail.peak[0] === 0);
+      level.stop();
+    });
+
     it('reports a source selector that matches nothing, or no media element', async () => {
       const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="#nowhere"></audio-pool-analyzer>`);
       for (const source of ['#nowhere', 'audio-pool-analyzer', '[[bad']) {
