@@ -57,6 +57,9 @@ export class AudioPoolAnalyzer extends LitElement {
     :host {
       display: contents;
     }
+    :host([hidden]) {
+      display: none;
+    }
   `;
 
   /** Buffers in the pool (2–256, default 16). */
@@ -215,6 +218,15 @@ export class AudioPoolAnalyzer extends LitElement {
   /** Zeroes the counters. */
   resetStats(): void {
     this.capture.resetStats();
+  }
+
+  /**
+   * Asks the worklet for a stats snapshot now, rather than at the next `stats-interval`; resolves
+   * with it (a `pool-stats` event carries it too). When not running: the last snapshot, or null
+   * before the first start. Never rejects.
+   */
+  requestStats(): Promise<AnalyzerStats | null> {
+    return this.capture.requestStats();
   }
 
   /**

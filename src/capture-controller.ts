@@ -26,6 +26,9 @@ const RESUME_WAIT_MS = 1000;
  */
 export const RENDER_WAIT_MS = 4000;
 
+/** How long requestStats() waits for the worklet's answer (a closing context may never give one). */
+const STATS_WAIT_MS = 2000;
+
 export interface CaptureControllerConfig {
   /** The current, validated capture options. */
   config(): CaptureConfig;
@@ -121,6 +124,16 @@ export class CaptureController implements ReactiveController {
     void this.session?.requestStats();
   }
 
+  /**
+   * A snapshot taken now by the worklet (it also fires `pool-stats`); when not running, or when
+   * the worklet does not answer within STATS_WAIT_MS, the latest one, or null before the first.
+   */
+  async requestStats(): Promise<AnalyzerStats | null> {
+    // The session's stats handler absorbs the answer before this resumes.
+    if (this.session !== null) await within(this.session.requestStats(), STATS_WAIT_MS);
+    return this.stats;
+  }
+
   /** Sends changed options to the running worklet, applied between batches. */
   configure(changes: Partial<CaptureConfig>): void {
     if (!this.session || !this.node) return;
@@ -159,7 +172,7 @@ export class CaptureController implements ReactiveController {
   private async switchSource(context: AudioContext, node: AudioWorkletNode): Promise<void> {
     const session = this.session;
     if (!(await this.replaceSource(context, node)) || this.state !== 'running' || session === null) return;
-    await renderedWithin(session, RENDER_WAIT_MS);
+    await within(session.awaitRender(), RENDER_WAIT_MS);
   }
 
   private async launch(): Promise<void> {
@@ -290,7 +303,7 @@ export class CaptureController implements ReactiveController {
     const session = this.session;
     if (session === null || this.state === 'running') return;
     const rendered = session.awaitRender();
-    const inTime = await renderedWithin(session, RENDER_WAIT_MS, rendered);
+    const inTime = await within(rendered, RENDER_WAIT_MS);
     const current = () => context === this.context && session === this.session && this.state !== 'error' && context.state === 'running';
     if (inTime !== null) {
       if (inTime && current()) this.setState('running');
@@ -347,17 +360,14 @@ function autoplayAllowed(context: AudioContext): boolean {
   }
 }
 
-/**
- * Whether the session's worklet renders a quantum within `ms` (after `rendered` was asked, or from
- * now): true if it does, false if the session ends first, null if the time runs out.
- */
-async function renderedWithin(session: CaptureSession, ms: number, rendered = session.awaitRender()): Promise<boolean | null> {
+/** What `promise` settles with, if it does within `ms`; else null. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), ms);
   });
   try {
-    return await Promise.race([rendered, timeout]);
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }
