@@ -50,6 +50,7 @@ describe('the packed package', function () {
       'dist/src/standalone.js',
       'custom-elements.json',
       'README.md',
+      'LICENSE',
       'package.json',
     ]) {
       expect(installed.files, file).to.include(file);
@@ -57,6 +58,30 @@ describe('the packed package', function () {
     expect(installed.files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).to.deep.equal(
       [],
     );
+  });
+
+  it('points the CDN fields of its package.json at the standalone bundle it ships', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    const fields = (await (await fetch(`${root}package.json`)).json()) as { unpkg: string; jsdelivr: string };
+    for (const field of [fields.unpkg, fields.jsdelivr]) {
+      expect(field).to.equal('./dist/src/standalone.js');
+      expect(installed.files).to.include(field.replace(/^\.\//, ''));
+    }
+  });
+
+  it('ships source maps that carry their TypeScript sources, so debuggers show them', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    for (const [map, declared] of [
+      ['dist/src/audio-pool-analyzer.js.map', 'class AudioPoolAnalyzer extends LitElement'],
+      ['dist/src/standalone.js.map', 'class AudioPoolAnalyzer extends LitElement'],
+      ['dist/src/audio-pool-capture-processor.js.map', 'class CaptureEngine'],
+    ]) {
+      const { sourcesContent } = (await (await fetch(`${root}${map}`)).json()) as { sourcesContent?: (string | null)[] };
+      expect(
+        sourcesContent?.some((source) => source?.includes(declared as string)),
+        map,
+      ).to.equal(true);
+    }
   });
 
   it('points customElements in its package.json at the manifest it ships', async () => {
