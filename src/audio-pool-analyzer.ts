@@ -108,7 +108,7 @@ export class AudioPoolAnalyzer extends LitElement {
   get transport(): Transport {
     return this.config.transport;
   }
-  set transport(value: Transport | string | null) {
+  set transport(value: Transport | null) {
     this.setOption('transport', value);
   }
 
@@ -296,5 +296,14 @@ export class AudioPoolAnalyzer extends LitElement {
     this.setAttribute('dropped', String(stats.skippedBatches));
     this.setAttribute('reclaimed', String(stats.reclaims));
     this.setAttribute('allocations', String(stats.allocations));
+  }
+}
+
+// Guarded, so that two copies of the package on one page do not throw.
+if (!customElements.get('audio-pool-analyzer')) customElements.define('audio-pool-analyzer', AudioPoolAnalyzer);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'audio-pool-analyzer': AudioPoolAnalyzer;
   }
 }

@@ -117,8 +117,10 @@ export function emit<K extends keyof AnalyzerEventDetails>(target: EventTarget, 
   target.dispatchEvent(event);
 }
 
+// On the global handlers' map, which the element, document and window maps all extend: the events
+// bubble and are composed, so `document.addEventListener('analysis-frame', …)` is typed too.
 declare global {
-  interface HTMLElementEventMap {
+  interface GlobalEventHandlersEventMap {
     'analysis-frame': CustomEvent<AnalysisFrame>;
     'pool-stats': CustomEvent<AnalyzerStats>;
     'pool-exhausted': CustomEvent<PoolExhaustedDetail>;

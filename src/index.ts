@@ -1,24 +1,34 @@
-import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
-import { PoolStatsPanel } from './pool-stats-panel.js';
-
+/**
+ * The package root: both elements (each module defines its own tag, so importing one alone works
+ * too), their event and stats types, and the option schema. The wire protocol and the session are
+ * internals, reachable only by their own subpaths.
+ */
 export { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
-export * from './audio-sources.js';
-export * from './capture-controller.js';
-export * from './capture-session.js';
-export * from './config.js';
-export * from './events.js';
+export type { SourceInput } from './audio-sources.js';
+export { RENDER_WAIT_MS } from './capture-controller.js';
+export {
+  ACTIVE_TRANSPORTS,
+  type ActiveTransport,
+  CAPTURE_OPTIONS,
+  type CaptureConfig,
+  DEFAULT_CONFIG,
+  TRANSPORTS,
+  type Transport,
+} from './config.js';
+export {
+  ANALYZER_ERROR_CODES,
+  ANALYZER_STATES,
+  type AnalysisFrame,
+  type AnalyzerErrorCode,
+  type AnalyzerErrorDetail,
+  type AnalyzerEventDetails,
+  type AnalyzerState,
+  type AnalyzerStats,
+  type BufferReclaimedDetail,
+  type OutputUnderruns,
+  type PoolExhaustedDetail,
+  type StateChangeDetail,
+} from './events.js';
 export { PoolStatsPanel } from './pool-stats-panel.js';
-export * from './protocol.js';
-export * from './stats.js';
-export * from './worklet-url.js';
-
-// Guarded, so that two copies of the package on one page do not throw.
-if (!customElements.get('audio-pool-analyzer')) customElements.define('audio-pool-analyzer', AudioPoolAnalyzer);
-if (!customElements.get('pool-stats-panel')) customElements.define('pool-stats-panel', PoolStatsPanel);
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'audio-pool-analyzer': AudioPoolAnalyzer;
-    'pool-stats-panel': PoolStatsPanel;
-  }
-}
+export { INVALID_RETURN_REASONS, type InvalidReturnReason, type PoolStats, SLOT_STATES, type SlotState } from './stats.js';
+export { defaultWorkletUrl } from './worklet-url.js';

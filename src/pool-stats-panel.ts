@@ -284,3 +284,12 @@ export class PoolStatsPanel extends LitElement {
     this.longTasks.observe({ type: 'longtask' });
   }
 }
+
+// Guarded, so that two copies of the package on one page do not throw.
+if (!customElements.get('pool-stats-panel')) customElements.define('pool-stats-panel', PoolStatsPanel);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pool-stats-panel': PoolStatsPanel;
+  }
+}

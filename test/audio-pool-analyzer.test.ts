@@ -84,7 +84,8 @@ describe('<audio-pool-analyzer>', () => {
       const errors = collectEvents(analyzer, 'analyzer-error');
       analyzer.poolSize = Number.NaN;
       analyzer.batchSize = -5;
-      analyzer.transport = 'PING-PONG';
+      // Plain JavaScript can pass anything; TypeScript refuses this one (test/types/consumer.ts).
+      (analyzer as { transport: unknown }).transport = 'PING-PONG';
       errors.stop();
       expect(errors.events.map((event) => event.detail.attribute)).to.deep.equal(['pool-size', 'batch-size', 'transport']);
       expect([analyzer.poolSize, analyzer.batchSize, analyzer.transport]).to.deep.equal([8, 1024, 'auto']);
