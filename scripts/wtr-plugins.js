@@ -8,6 +8,19 @@ import { build } from 'esbuild';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
 
+/**
+ * Makes the page match `prefers-color-scheme: <scheme>` where the launcher can: Playwright's
+ * Chromium can; Firefox over WebDriver BiDi and WebKitWebDriver offer no media emulation.
+ * Answers whether it did.
+ */
+async function emulateColorScheme(session, scheme) {
+  if (session.browser.type === 'webdriver') return false;
+  const page = session.browser.getPage(session.id);
+  if (typeof page.emulateMedia !== 'function') return false;
+  await page.emulateMedia({ colorScheme: scheme });
+  return true;
+}
+
 /** Where the test server serves the elements as a classic-script (IIFE) bundle, as a script-tag build would ship them. */
 export const SCRIPT_BUNDLE_PATH = '/test/generated/audio-pool-analyzer.iife.js';
 
@@ -68,13 +81,14 @@ export function strictCspFixture() {
 /**
  * executeServerCommand('save-screenshot', { selector, name }) writes test-output/<name>.png for
  * people to look at; executeServerCommand('resize-viewport', { width, height }) makes at least that
- * much of the page visible. Both work with every launcher: Playwright and Puppeteer pages, and
+ * much of the page visible; executeServerCommand('emulate-color-scheme', { scheme }) is above. Both work with every launcher: Playwright and Puppeteer pages, and
  * WebdriverIO's browser (whose window has the test page and no viewport of its own to set).
  */
 export function pageCommands() {
   return {
     name: 'page-commands',
     async executeCommand({ command, payload, session }) {
+      if (command === 'emulate-color-scheme') return emulateColorScheme(session, payload.scheme);
       if (command !== 'resize-viewport' && command !== 'save-screenshot') return undefined;
       const webdriver = session.browser.type === 'webdriver' ? session.browser.driver : null;
       const page = webdriver ? null : session.browser.getPage(session.id);

@@ -7,10 +7,11 @@ export const poolStatsPanelStyles = css`
     --_muted: var(--pool-stats-panel-muted-color, #5b6478);
     --_border: var(--pool-stats-panel-border-color, #d4d8e0);
     --_accent: var(--pool-stats-panel-accent-color, #2456c9);
-    --_available: var(--pool-stats-panel-available-color, #2e8b57);
-    --_in-flight: var(--pool-stats-panel-in-flight-color, #c98a00);
+    --_available: var(--pool-stats-panel-available-color, #1e7048);
+    --_in-flight: var(--pool-stats-panel-in-flight-color, #8a5d00);
     --_processing: var(--pool-stats-panel-processing-color, #7b3fc4);
     --_alarm: var(--pool-stats-panel-alarm-color, #c62828);
+    --_cell-text: var(--pool-stats-panel-cell-text-color, #ffffff);
     display: block;
     font: var(--pool-stats-panel-font, 14px/1.4 system-ui, sans-serif);
     color: var(--_color);
@@ -31,6 +32,7 @@ export const poolStatsPanelStyles = css`
       --_in-flight: var(--pool-stats-panel-in-flight-color, #f0b429);
       --_processing: var(--pool-stats-panel-processing-color, #b18cf2);
       --_alarm: var(--pool-stats-panel-alarm-color, #ff6b6b);
+      --_cell-text: var(--pool-stats-panel-cell-text-color, #161a22);
     }
   }
   :host([hidden]) {
@@ -97,7 +99,7 @@ export const poolStatsPanelStyles = css`
     height: 22px;
     border-radius: 4px;
     font: 600 11px/1 ui-monospace, monospace;
-    color: #fff;
+    color: var(--_cell-text);
   }
   .cell.available {
     background: var(--_available);
@@ -139,5 +141,15 @@ export const poolStatsPanelStyles = css`
   td {
     padding: 2px 0;
     border-bottom: 1px solid var(--_border);
+  }
+  /* Forced colours drop the fills: the letters and outlines carry the states. */
+  @media (forced-colors: active) {
+    .cell {
+      border: 1px solid CanvasText;
+      color: CanvasText;
+    }
+    .cell.stuck {
+      outline-color: Highlight;
+    }
   }
 `;

@@ -1,9 +1,11 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
 import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
+import { skipBecause } from './helpers/skip.js';
 import { syntheticStats } from './helpers/stats.js';
 
 function text(panel: PoolStatsPanel): string {
@@ -17,6 +19,19 @@ function cells(panel: PoolStatsPanel): HTMLElement[] {
 function counterCell(panel: PoolStatsPanel, name: string): HTMLTableCellElement | undefined {
   const rows = [...(panel.shadowRoot?.querySelectorAll('tr') ?? [])];
   return rows.find((row) => row.querySelector('th')?.textContent === name)?.querySelector('td') ?? undefined;
+}
+
+/** WCAG contrast ratio of two computed `rgb(…)` colours. */
+function contrast(first: string, second: string): number {
+  const luminance = (color: string) => {
+    const [r, g, b] = (color.match(/[\d.]+/g) ?? []).slice(0, 3).map((channel) => {
+      const value = Number(channel) / 255;
+      return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(first), luminance(second)].sort((a, b) => b - a) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
 }
 
 function counter(panel: PoolStatsPanel, name: string): string | undefined {
@@ -152,6 +167,27 @@ describe('<pool-stats-panel>', () => {
     );
     await expect(panel).to.be.accessible();
   });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`passes axe, and gives the cells' letters at least 4.5:1 contrast, in the ${scheme} scheme`, async function () {
+      const emulated = await executeServerCommand('emulate-color-scheme', { scheme });
+      try {
+        if (matchMedia(`(prefers-color-scheme: ${scheme})`).matches === false) {
+          skipBecause(this, `this runner cannot make the page prefer the ${scheme} scheme`);
+        }
+        const panel = await fixture<PoolStatsPanel>(html`<pool-stats-panel .stats=${fourBufferStats()}></pool-stats-panel>`);
+        const cells = [...(panel.shadowRoot?.querySelectorAll<HTMLElement>('[part~="cell"]') ?? [])];
+        expect(cells.map((cell) => cell.className.split(' ')[1])).to.deep.equal(['available', 'in-flight', 'processing', 'processing']);
+        for (const cell of cells) {
+          const style = getComputedStyle(cell);
+          expect(contrast(style.color, style.backgroundColor), `${cell.className} in ${scheme}`).to.be.at.least(4.5);
+        }
+        await expect(panel).to.be.accessible();
+      } finally {
+        if (emulated) await executeServerCommand('emulate-color-scheme', { scheme: 'light' });
+      }
+    });
+  }
 
   it('follows a real analyzer bound by for, and re-binds when for changes', async () => {
     const container = await fixture<HTMLDivElement>(html`<div>
