@@ -154,8 +154,8 @@ export class PoolStatsPanel extends LitElement {
       </header>
       ${stats ? html`<p part="transport" class="muted note">${TRANSPORT_NOTES[stats.transport]}</p>` : nothing}
       <div class="hit-rate">
-        <span class="muted" id="hit-label">Hit rate</span>
-        <span part="hit-rate" class="figure" aria-labelledby="hit-label">${stats ? percent(stats.hitRate) : '–'}</span>
+        <span class="muted">Hit rate</span>
+        <span part="hit-rate" class="figure">${stats ? percent(stats.hitRate) : '–'}</span>
         ${this.renderSparkline()}
       </div>
       ${stats ? this.renderGrid(stats) : nothing} ${stats ? this.renderCounters(stats) : nothing}
@@ -193,10 +193,15 @@ export class PoolStatsPanel extends LitElement {
       if (slotState !== 'empty') cells.push({ slot, state: slotState, ageMs: stats.slotAgesMs[slot] ?? 0 });
     });
     const stuckAfter = stats.timeout * STUCK_SHARE;
-    const label = `${cells.length} buffers: ${stats.available} available, ${stats.inFlight} in flight, ${stats.processing} processing`;
+    const isStuck = ({ state, ageMs }: { state: SlotState; ageMs: number }) => state !== 'available' && ageMs >= stuckAfter;
+    // The cells are hidden from assistive technology, so the summary names the stuck ones, as their tooltips do.
+    const stuckNames = cells
+      .filter(isStuck)
+      .map(({ slot, state, ageMs }) => `buffer ${slot} (${SLOT_LABELS[state].name}, out for ${Math.round(ageMs)} ms)`);
+    const label = `${cells.length} buffers: ${stats.available} available, ${stats.inFlight} in flight, ${stats.processing} processing${stuckNames.length > 0 ? `; stuck: ${stuckNames.join(', ')}` : ''}`;
     return html`<div part="grid" class="grid" role="img" aria-label=${label}>
         ${cells.map(({ slot, state, ageMs }) => {
-          const stuck = state !== 'available' && ageMs >= stuckAfter;
+          const stuck = isStuck({ state, ageMs });
           const title = `buffer ${slot}: ${SLOT_LABELS[state].name}${state === 'available' ? '' : `, out for ${Math.round(ageMs)} ms`}${stuck ? ' (stuck?)' : ''}`;
           return html`<span part="cell cell-${state}" class="cell ${state} ${stuck ? 'stuck' : ''}" title=${title} aria-hidden="true"
             >${SLOT_LABELS[state].symbol}${stuck ? '!' : ''}</span

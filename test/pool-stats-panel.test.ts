@@ -113,7 +113,7 @@ describe('<pool-stats-panel>', () => {
     expect(grid[3]?.classList.contains('stuck')).to.equal(true);
     expect(grid[3]?.title).to.equal('buffer 3: processing, out for 900 ms (stuck?)');
     expect(panel.shadowRoot?.querySelector('[part="grid"]')?.getAttribute('aria-label')).to.equal(
-      '4 buffers: 1 available, 1 in flight, 2 processing',
+      '4 buffers: 1 available, 1 in flight, 2 processing; stuck: buffer 3 (processing, out for 900 ms)',
     );
   });
 
