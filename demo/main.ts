@@ -17,6 +17,18 @@ const drawing = canvas.getContext('2d');
 let framesReceived = 0;
 let waveform = new Float32Array(0);
 let drawScheduled = false;
+const pauseWaveform = $<HTMLButtonElement>('#pause-waveform');
+// Readers who asked for less motion get a still waveform until they press the button.
+let waveformPaused = matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+function showWaveformPaused(): void {
+  pauseWaveform.setAttribute('aria-pressed', String(waveformPaused));
+}
+showWaveformPaused();
+pauseWaveform.addEventListener('click', () => {
+  waveformPaused = !waveformPaused;
+  showWaveformPaused();
+});
 
 function note(message: string): void {
   const item = document.createElement('li');
@@ -26,7 +38,6 @@ function note(message: string): void {
 }
 
 function drawWaveform(): void {
-  drawScheduled = false;
   if (!drawing) return;
   const { width, height } = canvas;
   drawing.clearRect(0, 0, width, height);
@@ -53,7 +64,8 @@ analyzer.addEventListener('analysis-frame', ({ detail }) => {
   if (!drawScheduled) {
     drawScheduled = true;
     requestAnimationFrame(() => {
-      drawWaveform();
+      drawScheduled = false;
+      if (!waveformPaused) drawWaveform();
       $<HTMLOutputElement>('#frames').value = String(framesReceived);
       $<HTMLMeterElement>('#level').value = detail.rms[0] ?? 0;
       $<HTMLOutputElement>('#level-value').value = `rms ${(detail.rms[0] ?? 0).toFixed(3)} · peak ${(detail.peak[0] ?? 0).toFixed(3)}`;
@@ -70,8 +82,13 @@ function showPoolDuration(): void {
 }
 showPoolDuration();
 
+const startButton = $<HTMLButtonElement>('#start');
+const stopButton = $<HTMLButtonElement>('#stop');
+
 analyzer.addEventListener('state-change', ({ detail }) => {
   $<HTMLOutputElement>('#state').value = detail.state;
+  startButton.disabled = detail.state === 'starting' || detail.state === 'running';
+  stopButton.disabled = detail.state === 'idle' || detail.state === 'stopped' || detail.state === 'error';
   showPoolDuration();
   note(`state ${detail.previous} → ${detail.state}`);
 });
@@ -93,11 +110,11 @@ controls.addEventListener('change', (event) => {
   }
 });
 
-$<HTMLButtonElement>('#start').addEventListener('click', () => {
+startButton.addEventListener('click', () => {
   if (analyzer.source === '#sample') void sample.play();
   void analyzer.start();
 });
-$<HTMLButtonElement>('#stop').addEventListener('click', () => void analyzer.stop());
+stopButton.addEventListener('click', () => void analyzer.stop());
 $<HTMLButtonElement>('#block').addEventListener('click', () => {
   const ms = Number($<HTMLInputElement>('#block-ms').value);
   note(`blocking the main thread for ${ms} ms`);

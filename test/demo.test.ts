@@ -33,8 +33,19 @@ describe('demo page', () => {
     const panel = page.querySelector('pool-stats-panel') as PoolStatsPanel;
     const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
 
-    (page.querySelector('#start') as HTMLButtonElement).click();
+    const start = page.querySelector('#start') as HTMLButtonElement;
+    const stop = page.querySelector('#stop') as HTMLButtonElement;
+    expect([start.disabled, stop.disabled], 'Start and Stop before starting').to.deep.equal([false, true]);
+    // What changes at every frame is no live region: a screen reader would read it without end.
+    for (const selector of ['#frames', '#level-value', '#pool-ms']) {
+      expect(page.querySelector(selector)?.getAttribute('aria-live'), selector).to.equal('off');
+    }
+    const log = page.querySelector('#log') as HTMLElement;
+    expect([log.getAttribute('role'), log.tabIndex]).to.deep.equal(['log', 0]);
+
+    start.click();
     await until(demo, () => text('#state') === 'running', 'state running');
+    expect([start.disabled, stop.disabled], 'Start and Stop while running').to.deep.equal([true, false]);
     await until(demo, () => Number(text('#frames')) > 20, 'frames counted');
     await until(demo, () => panel.shadowRoot?.querySelector('[part="hit-rate"]')?.textContent?.endsWith('%') === true, 'the hit rate');
     expect(analyzer.getAttribute('state')).to.equal('running');
@@ -51,6 +62,17 @@ describe('demo page', () => {
       'waveform drawn',
     ).to.equal(true);
 
+    // Paused, the waveform stays as it is while frames keep coming.
+    const pause = page.querySelector('#pause-waveform') as HTMLButtonElement;
+    pause.click();
+    expect(pause.getAttribute('aria-pressed')).to.equal('true');
+    const still = canvas.toDataURL();
+    const framesBefore = Number(text('#frames'));
+    await until(demo, () => Number(text('#frames')) > framesBefore + 20, 'frames while paused');
+    expect(canvas.toDataURL() === still, 'waveform unchanged while paused').to.equal(true);
+    pause.click();
+    expect(pause.getAttribute('aria-pressed')).to.equal('false');
+
     // Batches of 128 frames: the window of copies (256 batches) holds about 700 ms, less than the 1 s block.
     const batchSize = page.querySelector('select[name="batch-size"]') as HTMLSelectElement;
     batchSize.value = '128';
@@ -66,7 +88,8 @@ describe('demo page', () => {
 
     const path = await executeServerCommand('save-screenshot', { selector: 'iframe', name: 'demo' });
     expect(path).to.equal('test-output/demo.png');
-    (page.querySelector('#stop') as HTMLButtonElement).click();
+    stop.click();
     await until(demo, () => text('#state') === 'stopped', 'state stopped');
+    expect([start.disabled, stop.disabled], 'Start and Stop once stopped').to.deep.equal([false, true]);
   });
 });
