@@ -275,14 +275,10 @@ export class CaptureController implements ReactiveController {
    */
   private async resume(context: AudioContext, run: number): Promise<void> {
     if (context.state === 'suspended') {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
+      await within(
         context.resume().catch(() => undefined),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, autoplayAllowed(context) ? RENDER_WAIT_MS : RESUME_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+        autoplayAllowed(context) ? RENDER_WAIT_MS : RESUME_WAIT_MS,
+      );
     }
     if (run === this.run) await this.syncState(context);
   }
