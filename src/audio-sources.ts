@@ -164,14 +164,25 @@ export function connectMediaElement(context: AudioContext, target: AudioNode, el
   };
 }
 
-export function connectNode(context: AudioContext, target: AudioNode, node: AudioNode): ConnectedSource {
-  if (node.context !== context) {
-    throw new SourceError(
-      'invalid-source',
-      'the AudioNode belongs to another AudioContext; create it from the analyzer.context after start()',
-    );
+/**
+ * Throws the SourceError that says why `connectSource()` cannot take `input` (checked against
+ * `context` where there is one yet), before anything already connected is let go.
+ */
+export function checkInput(input: unknown, context: BaseAudioContext | null): asserts input is SourceInput {
+  if (input instanceof AudioNode) {
+    if (context !== null && input.context !== context) {
+      throw new SourceError(
+        'invalid-source',
+        'the AudioNode belongs to another AudioContext; create it from the analyzer.context after start()',
+      );
+    }
+    if (input.numberOfOutputs === 0) throw new SourceError('invalid-source', 'the AudioNode has no output');
+  } else if (!(input instanceof MediaStream || input instanceof HTMLMediaElement)) {
+    throw new SourceError('invalid-source', 'connectSource() takes an AudioNode, a MediaStream or an HTMLMediaElement');
   }
-  if (node.numberOfOutputs === 0) throw new SourceError('invalid-source', 'the AudioNode has no output');
+}
+
+function connectNode(target: AudioNode, node: AudioNode): ConnectedSource {
   node.connect(target);
   return {
     description: node.constructor.name,
@@ -183,10 +194,10 @@ export function connectNode(context: AudioContext, target: AudioNode, node: Audi
 
 /** Connects anything `connectSource()` accepts. */
 export function connectInput(context: AudioContext, target: AudioNode, input: SourceInput): ConnectedSource {
-  if (input instanceof AudioNode) return connectNode(context, target, input);
+  checkInput(input, context);
+  if (input instanceof AudioNode) return connectNode(target, input);
   if (input instanceof MediaStream) return connectStream(context, target, input);
-  if (input instanceof HTMLMediaElement) return connectMediaElement(context, target, input);
-  throw new SourceError('invalid-source', 'connectSource() takes an AudioNode, a MediaStream or an HTMLMediaElement');
+  return connectMediaElement(context, target, input);
 }
 
 /**

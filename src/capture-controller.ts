@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   type ConnectedSource,
+  checkInput,
   connectInput,
   connectMediaElement,
   connectMicrophone,
@@ -156,9 +157,17 @@ export class CaptureController implements ReactiveController {
 
   /**
    * Feeds the analyzer from a node, stream or media element; replaces the current source.
-   * While running, resolves once the worklet has rendered a quantum with it connected.
+   * While running, resolves once the worklet has rendered a quantum with it connected. What it
+   * cannot take is an `invalid-source` error, and the current source stays.
    */
   async connectSource(input: SourceInput): Promise<void> {
+    try {
+      checkInput(input, this.context);
+    } catch (error) {
+      // Refused before the current source is let go: a bad call loses nothing.
+      this.report((error as SourceError).code, (error as SourceError).message);
+      return;
+    }
     this.explicitInput = input;
     if (this.context && this.node) await this.switchSource(this.context, this.node);
   }
