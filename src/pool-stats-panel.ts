@@ -63,14 +63,14 @@ function percent(value: number): string {
  *
  * @cssprop [--pool-stats-panel-background=#ffffff] - Background (dark scheme: #161a22).
  * @cssprop [--pool-stats-panel-color=#1d2330] - Text colour (dark scheme: #e6e9ef).
- * @cssprop [--pool-stats-panel-muted-color=#5b6478] - Labels.
- * @cssprop [--pool-stats-panel-border-color=#d4d8e0] - Borders and rules.
- * @cssprop [--pool-stats-panel-accent-color=#2456c9] - Hit rate and sparkline.
+ * @cssprop [--pool-stats-panel-muted-color=#5b6478] - Labels (dark scheme: #a3abbd).
+ * @cssprop [--pool-stats-panel-border-color=#d4d8e0] - Borders and rules (dark scheme: #343b4a).
+ * @cssprop [--pool-stats-panel-accent-color=#2456c9] - Hit rate and sparkline (dark scheme: #7aa2ff).
  * @cssprop [--pool-stats-panel-available-color=#1e7048] - Available buffers (dark scheme: #4cc38a).
  * @cssprop [--pool-stats-panel-in-flight-color=#8a5d00] - Buffers in flight (dark scheme: #f0b429).
  * @cssprop [--pool-stats-panel-processing-color=#7b3fc4] - Buffers retained by listeners (dark scheme: #b18cf2).
  * @cssprop [--pool-stats-panel-cell-text-color=#ffffff] - The letters on the buffer cells (dark scheme: #161a22); at least 4.5:1 against the three cell colours in both schemes.
- * @cssprop [--pool-stats-panel-alarm-color=#c62828] - Errors, drops and stuck buffers.
+ * @cssprop [--pool-stats-panel-alarm-color=#c62828] - Errors, drops and stuck buffers (dark scheme: #ff6b6b).
  * @cssprop [--pool-stats-panel-font=14px/1.4 system-ui, sans-serif] - Font.
  */
 export class PoolStatsPanel extends LitElement {
@@ -91,6 +91,10 @@ export class PoolStatsPanel extends LitElement {
   /** The snapshot shown; set by the bound analyzer, or directly. */
   @property({ attribute: false })
   stats: AnalyzerStats | null = null;
+
+  /** Hidden, the panel does not render; shown again, it renders the latest snapshot. */
+  @property({ type: Boolean, reflect: true })
+  override hidden = false;
 
   /** The analyzer state shown. */
   @property({ attribute: false })
