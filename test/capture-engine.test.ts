@@ -117,6 +117,24 @@ describe('CaptureEngine', () => {
     expect(harness.port.batches[0]?.samples.every((sample) => sample === 0)).to.equal(true);
   });
 
+  it('reports a failure inside process() as processor-error and keeps rendering', () => {
+    const harness = new Harness({ batchSize: 128 });
+    const broken = [
+      new Proxy(new Float32Array(128), {
+        get: () => {
+          throw new Error('unreadable input');
+        },
+      }),
+    ];
+    expect(harness.engine.process(broken, 128, 0)).to.equal(true);
+    const [error] = harness.port.ofType('error');
+    expect([error?.code, error?.message]).to.deep.equal(['processor-error', 'process() failed: Error: unreadable input']);
+    harness.frame = 128;
+    harness.render(128 * 2);
+    const stats = harness.stats();
+    expect([stats.processErrors, stats.deliveredBatches]).to.deep.equal([1, 2]);
+  });
+
   it('skips batches when exhausted, reports the episode once, and carries the skipped frames on the next batch', () => {
     const harness = new Harness({ batchSize: 128, poolSize: 2 });
     harness.render(128 * 6);
@@ -171,6 +189,8 @@ describe('CaptureEngine', () => {
     expect(stats.invalidReturns.sizeMismatch).to.equal(2);
     expect(stats.batchSize).to.equal(128);
     expect([stats.available, stats.inFlight, stats.buffers]).to.deep.equal([2, 1, 3]);
+    // One new pool: the buffer that was in the pool replaced at once, the two out as they came back.
+    expect([stats.allocations, stats.allocationsAfterStart]).to.deep.equal([6, 3]);
     expectAccounted(stats);
   });
 
@@ -361,8 +381,15 @@ describe('CaptureEngine', () => {
     expect(stopped).to.have.length(1);
     expect(stopped[0]?.stats).to.deep.include({ inFlight: 2 });
     expect(harness.engine.process(undefined, 128, harness.frame)).to.equal(false);
+    const messagesAtStop = harness.port.messages.length;
     for (const batch of harness.port.drain()) harness.giveBack(batch);
-    expect(harness.port.ofType('error')).to.have.length(0);
+    harness.engine.receive({ type: 'request-stats' }, harness.frame);
+    harness.engine.receive('junk', harness.frame);
+    harness.render(128 * 4);
+    // Nothing more: no stats, no error, no batch, and the buffers given back are not taken into a pool that is gone.
+    expect(harness.port.messages).to.have.length(messagesAtStop);
+    expect(harness.port.batches).to.have.length(0);
+    expect(harness.engine.meters.stats.returns).to.equal(0);
   });
 
   it('refuses to run with a different protocol version', () => {

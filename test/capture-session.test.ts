@@ -1,64 +1,10 @@
 import { expect } from '@open-wc/testing';
-import { CaptureSession } from '../src/capture-session.js';
-import type { ActiveTransport } from '../src/config.js';
 import type { AnalysisFrame } from '../src/events.js';
-import { batchBufferBytes, COPY_ACKNOWLEDGE_EVERY } from '../src/protocol.js';
+import { COPY_ACKNOWLEDGE_EVERY } from '../src/protocol.js';
 import { encodeStats, type PoolStats, STATS_WIRE_LENGTH, type StatsKind } from '../src/stats.js';
 import { defaultReturnPolicy } from '../src/transports/ping-pong-source.js';
-import { writeHeader } from './helpers/batches.js';
+import { FAKE_SAMPLE_RATE, FakeWorklet } from './helpers/fake-worklet.js';
 import { engineStats, rawMeters } from './helpers/stats.js';
-
-const SAMPLE_RATE = 48000;
-
-/** The worklet's end of the port: sends batches, records what comes back. */
-class FakeWorklet {
-  readonly channel = new MessageChannel();
-  readonly received: unknown[] = [];
-  private sequence = 0;
-  private waiter: (() => void) | undefined;
-
-  constructor() {
-    this.channel.port2.onmessage = (event) => {
-      this.received.push(event.data);
-      this.waiter?.();
-    };
-  }
-
-  sendBatch(bufferId: number, frames = 128, transport: ActiveTransport = 'ping-pong'): void {
-    const buffer = new ArrayBuffer(batchBufferBytes(frames, 1));
-    const view = new Float32Array(buffer);
-    writeHeader(view, { bufferId, sequence: this.sequence, frame: this.sequence * frames, frames, transport });
-    view.fill(0.5, 16);
-    this.sequence++;
-    this.channel.port2.postMessage(buffer, [buffer]);
-  }
-
-  /** Resolves once `count` messages have come back. */
-  async receivedAtLeast(count: number): Promise<void> {
-    while (this.received.length < count) await new Promise<void>((resolve) => (this.waiter = resolve));
-  }
-
-  returnedBuffers(): ArrayBuffer[] {
-    return this.received.flatMap((data) => (data instanceof ArrayBuffer ? [data] : Array.isArray(data) ? data : []));
-  }
-}
-
-function session(worklet: FakeWorklet, onFrame: (frame: AnalysisFrame) => void, policy = {}, errors: string[] = []): CaptureSession {
-  return new CaptureSession(
-    worklet.channel.port1,
-    SAMPLE_RATE,
-    { poolSize: 16, batchSize: 128 },
-    { frame: onFrame, error: (code) => errors.push(code) },
-    policy,
-  );
-}
-
-function framesDispatched(target: CaptureSession, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => (target.counters.framesDispatched >= count ? resolve() : setTimeout(check, 1));
-    check();
-  });
-}
 
 describe('CaptureSession', () => {
   it('groups a quarter of the pool per return, held at most a quarter of the pool duration', () => {
@@ -70,13 +16,13 @@ describe('CaptureSession', () => {
   it('decodes a batch into levels and views, and returns its buffer in a group', async () => {
     const worklet = new FakeWorklet();
     const frames: AnalysisFrame[] = [];
-    const target = session(worklet, (frame) => frames.push(frame));
+    const target = worklet.session((frame) => frames.push(frame));
     for (let id = 256; id < 260; id++) worklet.sendBatch(id);
     await worklet.receivedAtLeast(1);
     expect(frames.map((frame) => frame.bufferId)).to.deep.equal([256, 257, 258, 259]);
     expect(frames[0]?.rms[0]).to.equal(0.5);
     expect(frames[0]?.peak[0]).to.equal(0.5);
-    expect(frames[1]?.time).to.equal(128 / SAMPLE_RATE);
+    expect(frames[1]?.time).to.equal(128 / FAKE_SAMPLE_RATE);
     expect(Array.isArray(worklet.received[0])).to.equal(true);
     expect(worklet.returnedBuffers()).to.have.length(4);
     expect(target.counters).to.deep.include({ buffersReturned: 4, returnMessages: 1, sequenceGaps: 0 });
@@ -86,7 +32,7 @@ describe('CaptureSession', () => {
 
   it('returns an incomplete group after the hold time', async () => {
     const worklet = new FakeWorklet();
-    const target = session(worklet, () => {}, { groupSize: 4, maxDelayMs: 5 });
+    const target = worklet.session(() => {}, { groupSize: 4, maxDelayMs: 5 });
     worklet.sendBatch(256);
     await worklet.receivedAtLeast(1);
     expect(worklet.received[0]).to.be.instanceOf(ArrayBuffer);
@@ -96,7 +42,7 @@ describe('CaptureSession', () => {
   it('holds a retained buffer, reports it as processing, and returns it once on release', async () => {
     const worklet = new FakeWorklet();
     let release: (() => void) | undefined;
-    const target = session(worklet, (frame) => (release = frame.retain()), { groupSize: 1 });
+    const target = worklet.session((frame) => (release = frame.retain()), { groupSize: 1 });
     worklet.sendBatch(300);
     await worklet.receivedAtLeast(1);
     expect(worklet.received[0]).to.deep.equal({ type: 'report-processing', bufferIds: [300] });
@@ -111,9 +57,9 @@ describe('CaptureSession', () => {
 
   it('gives nothing back for allocate batches, and their retain() asks the worklet for nothing', async () => {
     const worklet = new FakeWorklet();
-    const target = session(worklet, (frame) => frame.retain()(), { groupSize: 1 });
+    const target = worklet.session((frame) => frame.retain()(), { groupSize: 1 });
     worklet.sendBatch(0, 128, 'allocate');
-    await framesDispatched(target, 1);
+    await worklet.framesDispatched(1);
     // Messages arrive in order: once this request is in, anything the batch caused would be too.
     void target.requestStats();
     await worklet.receivedAtLeast(1);
@@ -125,7 +71,7 @@ describe('CaptureSession', () => {
   it('ignores retain() called after dispatch: the pooled buffer has already gone back', async () => {
     const worklet = new FakeWorklet();
     let late: AnalysisFrame | undefined;
-    const target = session(worklet, (frame) => (late = frame), { groupSize: 1 });
+    const target = worklet.session((frame) => (late = frame), { groupSize: 1 });
     worklet.sendBatch(256);
     await worklet.receivedAtLeast(1);
     expect(worklet.returnedBuffers()).to.have.length(1);
@@ -139,10 +85,10 @@ describe('CaptureSession', () => {
 
   it('acknowledges copied batches once per acknowledgement period, with the last sequence dispatched', async () => {
     const worklet = new FakeWorklet();
-    const target = session(worklet, () => {});
+    const target = worklet.session();
     for (let i = 0; i < COPY_ACKNOWLEDGE_EVERY * 2 + 5; i++) worklet.sendBatch(0, 128, 'copy');
     await worklet.receivedAtLeast(2);
-    await framesDispatched(target, COPY_ACKNOWLEDGE_EVERY * 2 + 5);
+    await worklet.framesDispatched(COPY_ACKNOWLEDGE_EVERY * 2 + 5);
     // Bare sequence numbers: the wire form of acknowledge, which costs the audio thread no object.
     expect(worklet.received).to.deep.equal([COPY_ACKNOWLEDGE_EVERY - 1, 2 * COPY_ACKNOWLEDGE_EVERY - 1]);
     target.flushReturns();
@@ -155,11 +101,11 @@ describe('CaptureSession', () => {
   it('dispatches batches of every message transport in one run, in sequence', async () => {
     const worklet = new FakeWorklet();
     const sequences: number[] = [];
-    const target = session(worklet, (frame) => sequences.push(frame.sequence));
+    const target = worklet.session((frame) => sequences.push(frame.sequence));
     worklet.sendBatch(256);
     worklet.sendBatch(0, 128, 'copy');
     worklet.sendBatch(0, 128, 'allocate');
-    await framesDispatched(target, 3);
+    await worklet.framesDispatched(3);
     expect(sequences).to.deep.equal([0, 1, 2]);
     expect(target.counters.sequenceGaps).to.equal(0);
     target.dispose();
@@ -168,15 +114,14 @@ describe('CaptureSession', () => {
   it('counts a buffer a listener transferred away instead of failing the return', async () => {
     const worklet = new FakeWorklet();
     const elsewhere = new MessageChannel();
-    const target = session(
-      worklet,
+    const target = worklet.session(
       (frame) => elsewhere.port1.postMessage(frame.channelData[0]?.buffer, [frame.channelData[0]?.buffer as ArrayBuffer]),
       {
         groupSize: 1,
       },
     );
     worklet.sendBatch(256);
-    await framesDispatched(target, 1);
+    await worklet.framesDispatched(1);
     expect(target.counters.detachedReturns).to.equal(1);
     expect(target.counters.buffersReturned).to.equal(0);
     target.dispose();
@@ -185,7 +130,7 @@ describe('CaptureSession', () => {
 
   it('settles requestStats() with the answer to it, not with a periodic snapshot sent before', async () => {
     const worklet = new FakeWorklet();
-    const target = session(worklet, () => {});
+    const target = worklet.session();
     const first = target.requestStats();
     const second = target.requestStats();
     await worklet.receivedAtLeast(2);
@@ -209,7 +154,7 @@ describe('CaptureSession', () => {
 
   it('settles awaitRender() with the rendered answer that counts its request, and with false once disposed', async () => {
     const worklet = new FakeWorklet();
-    const target = session(worklet, () => {});
+    const target = worklet.session();
     const settled: string[] = [];
     const first = target.awaitRender().then((rendered) => settled.push(`first ${rendered}`));
     const second = target.awaitRender().then((rendered) => settled.push(`second ${rendered}`));
@@ -230,13 +175,12 @@ describe('CaptureSession', () => {
 
   it('refuses malformed messages from the worklet, counting and reporting them', async () => {
     const worklet = new FakeWorklet();
-    const errors: string[] = [];
-    const target = session(worklet, () => {}, {}, errors);
+    const target = worklet.session();
     for (const junk of [null, 'x', { type: 'stats' }, new ArrayBuffer(8)]) worklet.channel.port2.postMessage(junk);
     worklet.sendBatch(256);
-    await framesDispatched(target, 1);
+    await worklet.framesDispatched(1);
     expect(target.counters.invalidWorkletMessages).to.equal(4);
-    expect(errors).to.deep.equal(['invalid-message', 'invalid-message', 'invalid-message', 'invalid-message']);
+    expect(worklet.errors).to.deep.equal(['invalid-message', 'invalid-message', 'invalid-message', 'invalid-message']);
     target.dispose();
   });
 });

@@ -4,19 +4,12 @@ import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
 import { copyWindow } from '../src/protocol.js';
 import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { waitFor } from './helpers/conditions.js';
 import { loadedFrame } from './helpers/frames.js';
 
 /** Resolves once `condition` holds, checked at each animation frame of the demo. */
-function until(frame: Window, condition: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`demo: timed out waiting for ${what}`));
-      else frame.requestAnimationFrame(check);
-    };
-    check();
-  });
+function until(frame: Window, condition: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+  return waitFor(condition, `demo: ${what}`, { view: frame, timeoutMs });
 }
 
 describe('demo page', () => {

@@ -1,7 +1,7 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
-import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
 
 const DOCS_WITH_EXAMPLES = ['detached-buffers', 'configuration', 'troubleshooting'];
@@ -22,9 +22,7 @@ describe('docs examples', () => {
     it(`runs every example in docs/${doc}.md against a live analyzer without an error`, async () => {
       const blocks = await examples(doc);
       expect(blocks.length, `examples in ${doc}.md`).to.be.greaterThan(0);
-      const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size="256"></audio-pool-analyzer>`,
-      );
+      const analyzer = await toneAnalyzer({ 'batch-size': 256 });
       await analyzer.start();
       const errors: string[] = [];
       const onError = (event: ErrorEvent) => errors.push(String(event.error ?? event.message));
@@ -33,10 +31,11 @@ describe('docs examples', () => {
       window.addEventListener('unhandledrejection', onRejection);
       try {
         for (const code of blocks) await new AsyncFunction('analyzer', code)(analyzer);
-        // Let the listeners the examples added see some frames.
+        // Let the listeners the examples added see some frames, and a stats update after them
+        // (a task later than any promise a listener started).
         let frames = 0;
         await nextEvent(analyzer, 'analysis-frame', () => ++frames === 10);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await nextEvent(analyzer, 'pool-stats');
       } finally {
         window.removeEventListener('error', onError);
         window.removeEventListener('unhandledrejection', onRejection);

@@ -1,12 +1,12 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import '../src/index.js';
-import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import type { AnalyzerStats } from '../src/events.js';
-import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
-import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
+import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
+import { CaptureRecorder } from './helpers/capture-recorder.js';
 import { nextEvent } from './helpers/events.js';
 import { junkMessage } from './helpers/junk.js';
 import { randomInt, seededRandom } from './helpers/random.js';
+import { expectAccounted } from './helpers/stats.js';
 
 describe('fuzz', () => {
   afterEach(stopAnalyzersAndCleanup);
@@ -22,7 +22,8 @@ describe('fuzz', () => {
         const message = junkMessage(random);
         const transfer = message instanceof ArrayBuffer && randomInt(random, 2) === 0 ? [message] : [];
         recorder.node.port.postMessage(message, transfer);
-        if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        // Now and then, let the worklet catch up: its answer comes after every message before it.
+        if (i % 500 === 499) await recorder.session.requestStats();
       }
       // Valid configurations among the junk may have changed the pool: put it back, then check.
       recorder.session.configure({ batchSize: 128, poolSize: 8, channels: 1, transport: 'ping-pong', timeout: 1000 });
@@ -31,19 +32,20 @@ describe('fuzz', () => {
       const stats = await recorder.session.requestStats();
       expect(recorder.processorErrors).to.have.length(0);
       expect(stats.processErrors).to.equal(0);
+      // Counted since the last reset-stats among the junk.
       expect(stats.invalidMessages).to.be.greaterThan(0);
-      expect(accountingHolds(stats)).to.equal(true);
+      expectAccounted(stats);
       expect(stats.buffers).to.equal(8);
-      expect(recorder.errors.every((error) => error.code === 'invalid-message')).to.equal(true);
+      // Reported, at most one error a stats interval (the rest counted), and only for what the junk was.
+      expect(recorder.errors.length).to.be.within(1, stats.invalidMessages);
+      expect(recorder.errors.filter((error) => error.code !== 'invalid-message')).to.deep.equal([]);
     } finally {
       await context.close();
     }
   });
 
   it('keeps every buffer accounted for through 1,000 random live attribute changes', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" batch-size="256" stats-interval="50"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ 'batch-size': 256, 'stats-interval': 50 });
     const snapshots: AnalyzerStats[] = [];
     analyzer.addEventListener('pool-stats', (event) => snapshots.push(event.detail));
     const errors: string[] = [];
@@ -91,15 +93,13 @@ describe('fuzz', () => {
     expect(errors.filter((code) => code !== 'invalid-attribute' && code !== 'transport-unavailable')).to.deep.equal([]);
     expect(snapshots.length).to.be.greaterThan(10);
     for (const stats of snapshots) {
-      expect(stats.available + stats.inFlight + stats.processing, JSON.stringify(stats)).to.equal(stats.buffers);
+      expectAccounted(stats);
       expect(stats.processErrors).to.equal(0);
     }
-    // A change allocates at most two pools (the new buffers, and replacements for those out).
-    expect(settled.detail.allocations).to.be.at.most(2 * 256 * (1000 - refused + 1));
-    expect(settled.detail.available + settled.detail.inFlight + settled.detail.processing).to.equal(8);
-    // Once the changes stop, so do the allocations.
+    expect(settled.detail.buffers).to.equal(8);
+    // Once the changes stop, so do the allocations, but for a reclaim's (what a change allocates is
+    // counted exactly in the engine's tests).
     const later = await nextEvent(analyzer, 'pool-stats', (event) => event.detail.deliveredBatches >= settled.detail.deliveredBatches + 40);
-    expect(later.detail.allocations).to.equal(settled.detail.allocations);
-    expect(later.detail.hitRate).to.be.greaterThan(0);
+    expect(later.detail.allocations - later.detail.reclaims).to.equal(settled.detail.allocations - settled.detail.reclaims);
   });
 });

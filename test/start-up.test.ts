@@ -3,7 +3,7 @@ import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { RENDER_WAIT_MS } from '../src/capture-controller.js';
 import type { AnalysisFrame } from '../src/events.js';
-import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
+import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { collectEvents, nextEvent } from './helpers/events.js';
 
 /** The context frame its clock reads now. */
@@ -88,9 +88,7 @@ describe('start-up: running means frames flow', () => {
   // says suspended until then only some of the time (a one-second wait for resume() reported 10
   // of 20 starts in the bench as suspended, and failed this test in 10 starts).
   it('start() resolves once audio is rendered: the clock has moved and no frame before it is lost, start after start', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" batch-size=${BATCH_SIZE}></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ 'batch-size': BATCH_SIZE });
     let clockWhenRunning = -1;
     analyzer.addEventListener('state-change', (event) => {
       if (event.detail.state === 'running') clockWhenRunning = clockFrame(analyzer.context as AudioContext);
@@ -121,7 +119,7 @@ describe('start-up: running means frames flow', () => {
   it('a context that says it runs but renders nothing: start() resolves, stalled and not-rendering; running once audio flows', async () => {
     const context = contextThatSaysItRuns();
     try {
-      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer source="test-tone"></audio-pool-analyzer>`);
+      const analyzer = await toneAnalyzer();
       const states = collectEvents(analyzer, 'state-change');
       const error = nextEvent(analyzer, 'analyzer-error', () => true, RENDER_WAIT_MS + 15000);
       await analyzer.start();
@@ -142,9 +140,7 @@ describe('start-up: running means frames flow', () => {
   it('resumed after the autoplay policy held it: running only once audio is rendered', async () => {
     const context = contextAwaitingAGesture();
     try {
-      const analyzer = await fixture<AudioPoolAnalyzer>(
-        html`<audio-pool-analyzer source="test-tone" batch-size=${BATCH_SIZE}></audio-pool-analyzer>`,
-      );
+      const analyzer = await toneAnalyzer({ 'batch-size': BATCH_SIZE });
       await analyzer.start();
       expect(analyzer.state).to.equal('suspended');
       const audioContext = analyzer.context as AudioContext;

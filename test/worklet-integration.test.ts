@@ -1,8 +1,9 @@
 import { expect } from '@open-wc/testing';
-import { accountingHolds, CaptureRecorder } from './helpers/capture-recorder.js';
+import { CaptureRecorder, type RecordedFrame } from './helpers/capture-recorder.js';
 import { renderInSteps } from './helpers/conditions.js';
 import { RampFollower, rampSample, rampSource } from './helpers/signals.js';
 import { skipBecause } from './helpers/skip.js';
+import { expectAccounted } from './helpers/stats.js';
 
 const SAMPLE_RATE = 48000;
 
@@ -23,7 +24,8 @@ describe('worklet in a real-time AudioContext', () => {
     // thread stalled longer still makes skips (WebKit under load once: hit rate 0.90); they are
     // accounted for below, and how many there are is the bench's business.
     const poolSize = 64;
-    const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize });
+    // A long timeout: however long the main thread stalls, no buffer is reclaimed (and replaced) meanwhile.
+    const recorder = await CaptureRecorder.create(context, { batchSize: 128, poolSize, timeout: 60000 });
     const source = rampSource(context, 4096, true);
     source.connect(recorder.node);
     const ramp = new RampFollower();
@@ -37,7 +39,7 @@ describe('worklet in a real-time AudioContext', () => {
     expect(stats.allocations).to.equal(poolSize);
     expect(stats.allocationsAfterStart).to.equal(0);
     expect(stats.deliveredBatches).to.be.at.least(1100);
-    expect(accountingHolds(stats)).to.equal(true);
+    expectAccounted(stats);
     expect(new Set(recorder.frames.map((frame) => frame.bufferId)).size).to.be.at.most(poolSize);
     expect(recorder.frames.map((frame) => frame.sequence)).to.deep.equal([...recorder.frames.keys()]);
     const skipped = recorder.frames.reduce((sum, frame) => sum + frame.skippedFrames, 0);
@@ -67,14 +69,23 @@ describe('worklet in a real-time AudioContext', () => {
     recorder.onFrame = undefined;
     for (const release of held) release();
     await recorder.framesReached(60);
-    const resumed = recorder.frames[4];
-    expect(resumed?.skippedFrames).to.be.greaterThan(0);
-    expect(resumed?.skippedFrames).to.equal((resumed?.frame ?? 0) - ((recorder.frames[3]?.frame ?? 0) + batchSize));
-    expect(recorder.frames.slice(5).every((frame) => frame.skippedFrames === 0)).to.equal(true);
     const stats = await recorder.session.requestStats();
-    expect(stats.exhaustions).to.equal(1);
+    expect(recorder.frames[4]?.skippedFrames).to.be.greaterThan(0);
+    // Every frame starts where the one before ended plus what it says was skipped (and the
+    // browser's own render gaps, not in skippedFrames yet: issue 14).
+    let unexplained = 0;
+    for (let i = 1; i < recorder.frames.length; i++) {
+      const [previous, current] = [recorder.frames[i - 1] as RecordedFrame, recorder.frames[i] as RecordedFrame];
+      const gap = current.frame - (previous.frame + batchSize + current.skippedFrames);
+      expect(gap, `frame ${i}`).to.be.at.least(0);
+      unexplained += gap;
+    }
+    expect(unexplained).to.be.at.most(stats.renderGapFrames);
+    // One event per episode: the first while the buffers were held, and any a later stall made.
+    expect(stats.exhaustions).to.be.at.least(1);
+    expect(recorder.exhausted).to.have.length(stats.exhaustions);
     expect(stats.allocations).to.equal(4);
-    expect(accountingHolds(stats)).to.equal(true);
+    expectAccounted(stats);
   });
 
   it('reclaims a buffer kept past the timeout and counts its late return', async () => {
@@ -83,14 +94,19 @@ describe('worklet in a real-time AudioContext', () => {
     recorder.onFrame = (frame) => {
       release ??= frame.retain();
     };
-    await recorder.until(() => recorder.reclaimed.length === 1, 'buffer-reclaimed');
+    await recorder.until(() => recorder.reclaimed.length >= 1, 'buffer-reclaimed');
+    // The retained buffer went out first, so it is the first reclaimed; a return a stall delayed past 50 ms may follow.
     expect(recorder.reclaimed[0]?.bufferId).to.equal(recorder.frames[0]?.bufferId);
     expect(recorder.reclaimed[0]?.ageMs).to.be.at.least(50);
     release?.();
     recorder.session.flushReturns();
     const stats = await recorder.session.requestStats();
-    expect([stats.reclaims, stats.allocationsAfterStart, stats.invalidReturns.late, stats.buffers]).to.deep.equal([1, 1, 1, 4]);
-    expect(accountingHolds(stats)).to.equal(true);
+    // Each reclaim an event and one new buffer; the retained one's return counted late (as any other reclaimed one that came back).
+    expect(recorder.reclaimed).to.have.length(stats.reclaims);
+    expect(stats.allocationsAfterStart).to.equal(stats.reclaims);
+    expect(stats.invalidReturns.late).to.be.within(1, stats.reclaims);
+    expect(stats.buffers).to.equal(4);
+    expectAccounted(stats);
   });
 
   it('discards old-size buffers returned after a live batch-size change and refills the pool', async () => {
@@ -107,7 +123,7 @@ describe('worklet in a real-time AudioContext', () => {
     const stats = await recorder.session.requestStats();
     expect(stats.invalidReturns.sizeMismatch).to.be.at.least(2);
     expect(stats.buffers).to.equal(4);
-    expect(accountingHolds(stats)).to.equal(true);
+    expectAccounted(stats);
     await recorder.framesReached(recorder.frames.length + 10);
     expect(recorder.frames.at(-1)?.frames).to.equal(256);
   });
@@ -195,7 +211,7 @@ describe('worklet in an OfflineAudioContext', () => {
     // 2 s of audio render in milliseconds: buffers out for 1 s of audio time are reclaimed.
     expect(stats?.allocations).to.equal(4 + (stats?.reclaims ?? 0));
     expect(stats?.allocationsAfterStart).to.equal(stats?.reclaims);
-    expect(stats && accountingHolds(stats)).to.equal(true);
+    if (stats) expectAccounted(stats);
     expect(recorder.frames.filter((frame) => frame.frame + batchSize <= (stats?.renderedFrames ?? 0)).length).to.equal(
       stats?.deliveredBatches,
     );

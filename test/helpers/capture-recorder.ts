@@ -86,11 +86,3 @@ export class CaptureRecorder {
     this.conditions.changed();
   }
 }
-
-/** The accounting every snapshot must satisfy. */
-export function accountingHolds(stats: PoolStats): boolean {
-  return (
-    stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames === stats.renderedFrames &&
-    stats.available + stats.inFlight + stats.processing === stats.buffers
-  );
-}

@@ -56,3 +56,27 @@ export async function renderInSteps(
   suspendAtNextBatch();
   await context.startRendering();
 }
+
+/**
+ * Resolves once `condition` holds, checked at every animation frame of `view`: for what has no
+ * event of its own (rendering, layout, an observer's callback). Rejects after `timeoutMs`.
+ */
+export function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 15000, view = window }: { timeoutMs?: number; view?: Window } = {},
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = async () => {
+      try {
+        if (await condition()) resolve();
+        else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+        else view.requestAnimationFrame(check);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    void check();
+  });
+}

@@ -1,3 +1,5 @@
+import { replaceProperty } from './globals.js';
+
 type GetUserMedia = (constraints?: MediaStreamConstraints) => Promise<MediaStream>;
 
 /**
@@ -7,10 +9,10 @@ type GetUserMedia = (constraints?: MediaStreamConstraints) => Promise<MediaStrea
  * it (seen as a stub silently not called, 1 time in 16).
  */
 export function replaceGetUserMedia(make: (original: GetUserMedia) => GetUserMedia): () => void {
-  const prototype = MediaDevices.prototype;
-  const original = prototype.getUserMedia;
-  prototype.getUserMedia = make((constraints) => original.call(navigator.mediaDevices, constraints));
-  return () => {
-    prototype.getUserMedia = original;
-  };
+  const original = MediaDevices.prototype.getUserMedia;
+  return replaceProperty(
+    MediaDevices.prototype,
+    'getUserMedia',
+    make((constraints) => original.call(navigator.mediaDevices, constraints)),
+  );
 }

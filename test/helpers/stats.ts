@@ -1,3 +1,4 @@
+import { expect } from '@open-wc/testing';
 import { createSessionCounters } from '../../src/batch-source.js';
 import type { AnalyzerStats } from '../../src/events.js';
 import { PROTOCOL_VERSION } from '../../src/protocol.js';
@@ -27,4 +28,19 @@ export function syntheticStats(overrides: Partial<AnalyzerStats> = {}): Analyzer
 /** Raw meters with nothing measured yet. */
 export function rawMeters(): RawMeters {
   return { turnoverCount: 0, turnoverTotalFrames: 0, turnoverMaxFrames: 0, slotAgeFrames: new Int32Array(MAX_REPORTED_SLOTS) };
+}
+
+/**
+ * The accounting identities every snapshot keeps under any load: each rendered frame delivered,
+ * skipped or still pending, and each slot in exactly one state.
+ */
+export function expectAccounted(stats: PoolStats, label = 'snapshot'): void {
+  const { renderedFrames, deliveredFrames, skippedFrames, pendingFrames, buffers, available, inFlight, processing } = stats;
+  expect(
+    deliveredFrames + skippedFrames + pendingFrames,
+    `${label}: frames ${JSON.stringify({ renderedFrames, deliveredFrames, skippedFrames, pendingFrames })}`,
+  ).to.equal(renderedFrames);
+  expect(available + inFlight + processing, `${label}: slots ${JSON.stringify({ buffers, available, inFlight, processing })}`).to.equal(
+    buffers,
+  );
 }

@@ -3,14 +3,22 @@ import '../../src/index.js';
 import type { AudioPoolAnalyzer } from '../../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../../src/audio-sources.js';
 import { ACTIVE_TRANSPORTS } from '../../src/config.js';
-import { exhaustAndRecover, running, statsWhere, stopAnalyzersAndCleanup, switchTransportsLive } from '../helpers/analyzer.js';
-import { accountingHolds, CaptureRecorder } from '../helpers/capture-recorder.js';
+import {
+  exhaustAndRecover,
+  running,
+  statsWhere,
+  stopAnalyzersAndCleanup,
+  switchTransportsLive,
+  toneAnalyzer,
+} from '../helpers/analyzer.js';
+import { CaptureRecorder } from '../helpers/capture-recorder.js';
 import { renderInSteps } from '../helpers/conditions.js';
 import { collectEvents, nextEvent } from '../helpers/events.js';
 import { junkMessage } from '../helpers/junk.js';
 import { randomInt, seededRandom } from '../helpers/random.js';
 import { RampFollower, rampSample, rampSource } from '../helpers/signals.js';
 import { requireSharedMemory, skipBecause } from '../helpers/skip.js';
+import { expectAccounted } from '../helpers/stats.js';
 
 const hasSharedMemory = typeof SharedArrayBuffer === 'function';
 
@@ -22,9 +30,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
   });
 
   it('runs shared for auto where the browser has SharedArrayBuffer, else copy, with no error either way', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" batch-size="256"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ 'batch-size': 256 });
     const errors = collectEvents(analyzer, 'analyzer-error');
     await running(analyzer);
     const expected = hasSharedMemory ? 'shared' : 'copy';
@@ -36,9 +42,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
 
   it('says transport-unavailable and runs copy when shared is asked for where the browser has no SharedArrayBuffer', async function () {
     if (hasSharedMemory) skipBecause(this, 'this browser has SharedArrayBuffer here: shared runs (the tests below)');
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" transport="shared"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ transport: 'shared' });
     const error = nextEvent(analyzer, 'analyzer-error');
     await running(analyzer);
     const { detail } = await error;
@@ -49,9 +53,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
 
   it('captures the test tone through shared memory: right levels, no message per batch, every slot given back', async function () {
     requireSharedMemory(this);
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" transport="shared" batch-size="256" stats-interval="50"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ transport: 'shared', 'batch-size': 256, 'stats-interval': 50, timeout: 60000 });
     const levels: number[] = [];
     analyzer.addEventListener('analysis-frame', (event) => levels.push(event.detail.rms[0] ?? 0));
     await running(analyzer);
@@ -85,7 +87,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
         expect(ramp.checked).to.be.greaterThan(500 * 128);
         expect(ramp.mismatches, 'samples out of order or altered').to.equal(0);
         expect(recorder.frames.map((frame) => frame.sequence)).to.deep.equal([...recorder.frames.keys()]);
-        expect(accountingHolds(stats)).to.equal(true);
+        expectAccounted(stats);
         expect(recorder.errors).to.deep.equal([]);
       } finally {
         await context.close();
@@ -96,9 +98,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
   it('exhausts the shared pool while the main thread is blocked, counts every skipped frame, then recovers', async function () {
     requireSharedMemory(this);
     // 4 slots of 512 frames: 43 ms of slack, far less than the stall.
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" transport="shared" batch-size="512" pool-size="4" timeout="10000" stats-interval="50"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ transport: 'shared', 'batch-size': 512, 'pool-size': 4, timeout: 10000, 'stats-interval': 50 });
     await running(analyzer);
     const stats = await exhaustAndRecover(analyzer);
     expect(stats.skippedFrames).to.equal(stats.skippedBatches * 512);
@@ -140,9 +140,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
   });
 
   it('switches live between every transport on an isolated page: same context, every frame accounted for', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(
-      html`<audio-pool-analyzer source="test-tone" batch-size="128" stats-interval="50"></audio-pool-analyzer>`,
-    );
+    const analyzer = await toneAnalyzer({ 'batch-size': 128, 'stats-interval': 50 });
     await running(analyzer);
     const order = hasSharedMemory
       ? (['copy', 'ping-pong', 'shared', 'allocate', 'shared'] as const)
@@ -174,7 +172,7 @@ describe('<audio-pool-analyzer> on a cross-origin-isolated page', () => {
       // Junk includes reset-stats, so only the count since the last reset is left; the reports say it was refused.
       expect(stats.invalidMessages).to.be.greaterThan(0);
       expect(recorder.errors.length).to.be.greaterThan(0);
-      expect(accountingHolds(stats)).to.equal(true);
+      expectAccounted(stats);
       expect(recorder.errors.every((error) => error.code === 'invalid-message')).to.equal(true);
       expect(recorder.session.counters.sequenceGaps).to.equal(0);
     } finally {

@@ -1,13 +1,8 @@
 import { expect } from '@open-wc/testing';
-import type { PoolStats } from '../../src/stats.js';
 import { Loopback } from '../helpers/loopback.js';
 import { rampSample } from '../helpers/signals.js';
 import { requireSharedMemory } from '../helpers/skip.js';
-
-function expectAccounted(stats: PoolStats): void {
-  expect(stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames).to.equal(stats.renderedFrames);
-  expect(stats.available + stats.inFlight + stats.processing).to.equal(stats.buffers);
-}
+import { expectAccounted } from '../helpers/stats.js';
 
 describe('shared transport, end to end (engine and session over a MessageChannel)', () => {
   let loop: Loopback | undefined;
