@@ -1,7 +1,8 @@
 /**
  * The page `npm run bench` drives. `?mode=` picks the transport:
  * - `shared`, `copy`, `ping-pong`, `allocate`: the element with that transport;
- * - `clone`: the bench-only copying worklet through the same CaptureSession;
+ * - `clone`: the bench-only copying worklet through the same CaptureSession (with
+ *   `audio-stall-ms` and `audio-stall-every`, a worklet that stalls the audio thread on purpose);
  * - `group-N`: the capture worklet with returns grouped by exactly N;
  * - `ringbuf`: the bench-only worklet writing into a SharedArrayBuffer ring (`ringbuf.js`),
  *   drained every DRAIN_INTERVAL_MS;
@@ -38,6 +39,8 @@ export interface WindowResult {
   underrunMs: number;
   stats: PoolStats | null;
   statsAtStart: PoolStats | null;
+  /** The context's rate: every mode runs at the device's, as the element does. */
+  sampleRate: number;
 }
 
 export interface OfflineResult {
@@ -53,6 +56,8 @@ const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
 const channels = Number(query.get('channels') ?? 1);
 const poolSize = Number(query.get('pool-size') ?? DEFAULT_CONFIG.poolSize);
+/** Clone only: `audio-stall-ms` busy-waits on the audio thread every `audio-stall-every` quanta (the underrun calibration). */
+const audioStall = { ms: Number(query.get('audio-stall-ms') ?? 0), every: Number(query.get('audio-stall-every') ?? 0) };
 /** `?record=counts` keeps no per-batch samples, so long runs (the soak) measure the element, not this page. */
 const recordSamples = query.get('record') !== 'counts';
 /** How often the page drains the ring: a few times per 128-frame batch at most. */
@@ -207,10 +212,10 @@ function workletNode(target: BaseAudioContext, processor: string, processorOptio
 
 /** A worklet and a CaptureSession without the element: the clone baseline, or ping-pong with a fixed return group. */
 async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
-  context = new AudioContext({ sampleRate: 48000 });
+  context = new AudioContext();
   await context.audioWorklet.addModule(moduleUrl);
   const config = { ...DEFAULT_CONFIG, transport: 'ping-pong' as const, batchSize, channels, poolSize };
-  const node = workletNode(context, processor, { protocolVersion: PROTOCOL_VERSION, config });
+  const node = workletNode(context, processor, { protocolVersion: PROTOCOL_VERSION, config, audioStall });
   const policy = groupSize === undefined ? {} : { groupSize, maxDelayMs: 1000 };
   const session = new CaptureSession(node.port, context.sampleRate, config, { frame: onFrame }, policy);
   // Only the capture processor answers request-stats; the clone baseline keeps no stats.
@@ -224,7 +229,7 @@ async function startSession(moduleUrl: string, processor: string, groupSize?: nu
 
 /** The ring baseline: as much ring as the pool holds (pool-size × batch-size frames), drained on a timer. */
 async function startRing(): Promise<void> {
-  context = new AudioContext({ sampleRate: 48000 });
+  context = new AudioContext();
   await context.audioWorklet.addModule('/bench/ringbuf-processor.js');
   const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
   const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
@@ -261,7 +266,7 @@ async function startRing(): Promise<void> {
  * windows is missed, what they share is seen twice.
  */
 async function startAnalyser(): Promise<void> {
-  context = new AudioContext({ sampleRate: 48000 });
+  context = new AudioContext();
   const analyser = new AnalyserNode(context, { fftSize: batchSize });
   toneInto(context, analyser).start();
   analyser.connect(context.destination);
@@ -387,6 +392,7 @@ const bench = {
       underrunMs: now.durationMs - playbackAtStart.durationMs,
       stats,
       statsAtStart,
+      sampleRate: context.sampleRate,
     };
   },
 };

@@ -35,11 +35,12 @@ export function summarize(run) {
     channels: run.channels,
     poolSize: run.poolSize,
     stallMs: run.stallMs,
+    audioStall: run.audioStall ?? null,
     exhaustions: delta('exhaustions'),
     reclaims: delta('reclaims'),
     accountingExact: after ? after.deliveredFrames + after.skippedFrames + after.pendingFrames === after.renderedFrames : null,
     poolBytes: after ? after.buffers * after.bufferBytes : null,
-    sampleRate: after?.sampleRate ?? null,
+    sampleRate: window.sampleRate ?? after?.sampleRate ?? null,
     resumeMs: { p50: percentile(window.resumeMs, 0.5), max: percentile(window.resumeMs, 1) },
     seconds: window.seconds,
     batches: window.batches,
@@ -83,11 +84,17 @@ function target(met, text) {
   return `- ${met === null ? 'NOT MEASURED' : met ? 'met' : 'NOT MET'}: ${text}`;
 }
 
+/** The sample rates the runs used: one, as every mode runs at the device's rate. */
+function rates(results) {
+  const used = [...new Set(results.runs.map((run) => run.sampleRate).filter((rate) => rate !== null))];
+  return used.length === 1 ? `every run at ${used[0]} Hz` : `runs at ${used.join(', ')} Hz (not one rate: compare within a rate only)`;
+}
+
 function mainLines(results) {
   const lines = [
     `# Benchmark, ${results.date}${results.quick ? ' (quick)' : ''}`,
     '',
-    `${results.browser}, Node ${results.node}, ${results.cpus} CPUs, ${results.durationSeconds.toFixed(0)} s in all.`,
+    `${results.browser}, Node ${results.node}, ${results.cpus} CPUs, ${results.durationSeconds.toFixed(0)} s in all; ${rates(results)}.`,
     "GCs: collections on that isolate in the window (longest pause, ms), from V8's --trace-gc.",
     ...(results.quick
       ? ['Quick smoke run: 1 s warm-ups and 2–3 s windows check that everything runs; its figures and target lines prove nothing.']
@@ -101,6 +108,44 @@ function mainLines(results) {
     lines.push(
       `| ${run.mode} | ${run.batchSize} | ${run.channels} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 0)} | ${gcCell(run.audioGc)} | ${run.backingStoreAllocations ?? 'n/a'} | ${number(run.mainHeap.perSecond, 0)} | ${number(run.mainHeap.perBatch, 0)} | ${gcCell(run.mainGc)} | ${run.underrunEvents} (${number(run.underrunMs, 1)} ms) | ${percent(run.completeness)} | ${skipped} | ${percent(run.hitRate)} | ${number(run.latencyMs.p50)} / ${number(run.latencyMs.p99)} / ${number(run.latencyMs.max)} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} |`,
     );
+  }
+  return lines;
+}
+
+/** The underrun calibration and ping-pong's cost by return group. */
+function calibrationLines(results) {
+  const calibration = results.runs.filter((run) => run.phase === 'calibration');
+  const groups = results.runs.filter((run) => run.phase === 'groups');
+  const lines = [];
+  if (calibration.length > 0) {
+    lines.push(
+      '',
+      '## Underrun calibration (clone, batch 128, the audio thread stalled on purpose, 6 s window)',
+      '',
+      '| audio-thread stall | stalled per second | underruns | underrun time | complete |',
+      '|---|---|---|---|---|',
+    );
+    for (const run of calibration) {
+      const { ms, every } = run.audioStall;
+      const perSecond = run.sampleRate ? (ms * run.sampleRate) / (128 * every) : null;
+      lines.push(
+        `| ${ms} ms every ${every} quanta | ${number(perSecond, 0)} ms | ${run.underrunEvents} | ${number(run.underrunMs, 1)} ms | ${percent(run.completeness)} |`,
+      );
+    }
+  }
+  if (groups.length > 0) {
+    lines.push(
+      '',
+      '## Ping-pong by return group (batch 128, pool 128)',
+      '',
+      '| returns per message | audio heap B/batch | audio GCs | main heap B/batch |',
+      '|---|---|---|---|',
+    );
+    for (const run of groups) {
+      lines.push(
+        `| ${run.mode.slice('group-'.length)} | ${number(run.audioHeap?.perBatch, 0)} | ${gcCell(run.audioGc)} | ${number(run.mainHeap.perBatch, 0)} |`,
+      );
+    }
   }
   return lines;
 }
@@ -208,7 +253,7 @@ function scaleLines(results) {
 
 /** The Markdown tables alone (for partial runs such as `--modes=`). */
 export function formatTable(results) {
-  return `${[...mainLines(results), ...scaleLines(results), ...stressLines(results)].join('\n')}\n`;
+  return `${[...mainLines(results), ...scaleLines(results), ...stressLines(results), ...calibrationLines(results)].join('\n')}\n`;
 }
 
 /** The Markdown report: the tables, the ratios, and a line per target. */
@@ -290,5 +335,5 @@ export function formatReport(results) {
       `ping-pong and shared allocate no buffer after start in steady state (ping-pong ${pingPongAllocations.join(', ')}; shared ${sharedAllocations.join(', ')})`,
     ),
   );
-  return `${[...lines, ...scaleLines(results), ...stressLines(results)].join('\n')}\n`;
+  return `${[...lines, ...scaleLines(results), ...stressLines(results), ...calibrationLines(results)].join('\n')}\n`;
 }

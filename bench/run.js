@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --no-startup | --startup]`:
+ * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --no-startup | --startup]`:
  * measures the transports side by side in headless Chromium, and start-up in every engine the
  * tests run in (bench/startup/), and prints a table and a line per target, met or not, from real
  * measurements. Timing lives here, never in the tests. See docs/performance.md for
@@ -33,11 +33,22 @@ const TRANSPORTS = ['shared', 'copy', 'ping-pong', 'allocate'];
 const ALL_MODES = [...TRANSPORTS, 'clone', 'ringbuf', 'analyser'];
 /** The modes that run a worklet with 8 channels (the ring and the analyser carry one). */
 const MULTICHANNEL_MODES = new Set([...TRANSPORTS, 'clone']);
+/** Audio-thread stalls (ms every N render quanta) for the underrun calibration, from invisible to plain. */
+const UNDERRUN_CALIBRATION = [
+  { ms: 2, every: 1 },
+  { ms: 5, every: 10 },
+  { ms: 20, every: 50 },
+  { ms: 50, every: 100 },
+];
+/** Return group sizes for ping-pong's per-return cost. */
+const RETURN_GROUPS = [1, 8, 64];
 const modesArgument = process.argv.find((argument) => argument.startsWith('--modes='));
 const MODES = modesArgument ? modesArgument.slice('--modes='.length).split(',') : ALL_MODES;
 const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
-const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly;
+/** Only the underrun calibration and the return groups. */
+const calibrationOnly = process.argv.includes('--calibration-only');
+const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly || calibrationOnly;
 // Start-up runs in full runs, and in others when asked; first, before this run's own browser is up.
 const withStartup = process.argv.includes('--startup') || (!partial && !process.argv.includes('--no-startup'));
 if (withStartup) progress('start-up: 20 starts in each engine the tests run in');
@@ -47,12 +58,24 @@ const { server, origin } = await startBenchServer();
 const browser = await launchBrowser();
 const browserVersion = browser.version();
 
-async function measure({ mode, batchSize, channels, windowSeconds, poolSize = 16, stallMs = 0, warmupSeconds = WARMUP_S }) {
+async function measure({
+  mode,
+  batchSize,
+  channels,
+  windowSeconds,
+  poolSize = 16,
+  stallMs = 0,
+  warmupSeconds = WARMUP_S,
+  audioStall = null,
+}) {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const hasWorklet = mode !== 'analyser';
   const worklet = await attachToWorklet(cdp);
-  await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}`);
+  const stallQuery = audioStall ? `&audio-stall-ms=${audioStall.ms}&audio-stall-every=${audioStall.every}` : '';
+  await page.goto(
+    `${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}${stallQuery}`,
+  );
   await page.evaluate(() => window.bench.start());
   if (hasWorklet) await worklet.ready();
   await page.evaluate(() => window.bench.warmUp(true));
@@ -85,6 +108,7 @@ async function measure({ mode, batchSize, channels, windowSeconds, poolSize = 16
     channels,
     poolSize,
     stallMs,
+    audioStall,
     window,
     audioHeap: hasWorklet ? audioHeap.result(window.seconds, window.batches) : null,
     mainHeap: mainHeap.result(window.seconds, window.batches),
@@ -110,24 +134,37 @@ const runs = [];
 const offline = [];
 const started = Date.now();
 try {
-  for (const batchSize of stressOnly ? [] : [128, 1024]) {
+  for (const batchSize of stressOnly || calibrationOnly ? [] : [128, 1024]) {
     for (const mode of MODES) {
       progress(`${mode}, batch ${batchSize}, 1 channel: ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
     }
   }
-  for (const batchSize of stressOnly || onlyNormal ? [] : [512, 4096]) {
+  for (const batchSize of stressOnly || onlyNormal || calibrationOnly ? [] : [512, 4096]) {
     for (const mode of MODES.filter((each) => TRANSPORTS.includes(each))) {
       progress(`${mode}, batch ${batchSize}, 1 channel (scaling): ${WARMUP_S} s warm-up, ${SCALE_WINDOW_S} s window`);
       runs.push({ phase: 'scale', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: SCALE_WINDOW_S })) });
     }
   }
-  for (const mode of onlyNormal || stressOnly ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
+  for (const mode of onlyNormal || stressOnly || calibrationOnly ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
     progress(`${mode}, batch 128, 8 channels (4 KiB buffers): ${GC_WINDOW_S} s window for garbage collection`);
     runs.push({ phase: 'gc', ...(await measure({ mode, batchSize: 128, channels: 8, windowSeconds: GC_WINDOW_S })) });
   }
+  const stress = { batchSize: 1024, channels: 1, windowSeconds: STRESS_WINDOW_S, warmupSeconds: STRESS_WARMUP_S };
+  if ((!quick && !partial) || stressOnly || calibrationOnly) {
+    // Whether the underrun counter can see a stall at all: a worklet that stalls the audio thread on purpose.
+    for (const audioStall of UNDERRUN_CALIBRATION) {
+      progress(`clone, batch 128: the audio thread stalled ${audioStall.ms} ms every ${audioStall.every} quanta`);
+      runs.push({ phase: 'calibration', ...(await measure({ mode: 'clone', audioStall, ...stress, batchSize: 128 })) });
+    }
+    for (const group of RETURN_GROUPS) {
+      progress(`ping-pong returns grouped by exactly ${group}, batch 128: ${WARMUP_S} s warm-up, ${SCALE_WINDOW_S} s window`);
+      // A pool of 128 holds two groups of 64 with room to spare (the last returns on a 1 s timer only).
+      const run = await measure({ mode: `group-${group}`, batchSize: 128, channels: 1, poolSize: 128, windowSeconds: SCALE_WINDOW_S });
+      runs.push({ phase: 'groups', ...run });
+    }
+  }
   if ((!quick && !partial) || stressOnly) {
-    const stress = { batchSize: 1024, channels: 1, windowSeconds: STRESS_WINDOW_S, warmupSeconds: STRESS_WARMUP_S };
     for (const stallMs of [100, 300, 1000]) {
       for (const mode of TRANSPORTS) {
         progress(`${mode}, batch 1024, pool 16: a ${stallMs} ms main-thread stall every ${STALL_EVERY_S} s`);
