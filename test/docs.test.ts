@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
-import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
+import { running, statsWhere, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
 
 const DOCS_WITH_EXAMPLES = ['detached-buffers', 'configuration', 'troubleshooting'];
@@ -43,4 +43,14 @@ describe('docs examples', () => {
       expect(errors).to.deep.equal([]);
     });
   }
+
+  it('lists every field of a real pool-stats snapshot in docs/stats.md, and no field that is not in one', async () => {
+    const analyzer = await toneAnalyzer();
+    await running(analyzer);
+    const { detail } = await statsWhere(analyzer);
+    const markdown = await (await fetch('/docs/stats.md')).text();
+    const documented = [...markdown.matchAll(/^\| `(\w+)` /gm)].map((match) => match[1] as string);
+    expect(Object.keys(detail).filter((field) => !documented.includes(field))).to.deep.equal([]);
+    expect(documented.filter((field) => !(field in detail))).to.deep.equal([]);
+  });
 });
