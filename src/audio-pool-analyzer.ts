@@ -23,7 +23,7 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  * copies elsewhere) and reach the page as `analysis-frame` events.
  *
  * Drop it in, pick a `source`, call `start()` (or set `autostart`), and listen to
- * `analysis-frame`. Each frame's `channelData` views point into pooled memory that goes back to
+ * `analysis-frame`. Each frame's `channelData` views point into pooled memory that may go back to
  * the worklet as soon as the listeners return: they are valid **during dispatch only** (copy what
  * you keep, or call `detail.retain()` and later the release function it returns).
  *

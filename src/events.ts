@@ -12,8 +12,9 @@ export interface AnalysisFrame {
   sampleRate: number;
   /**
    * One view per channel of the batch's samples. Valid **during dispatch only**: afterwards the
-   * memory goes back to the pool (ping-pong: the views become empty, detached; shared: the views
-   * stay readable but the slot soon holds a later batch). Copy what you keep, or call `retain()`.
+   * memory may go back to the pool at any moment (ping-pong: the views become empty, detached,
+   * once their group of returns is sent; shared: the views stay readable but the slot soon holds
+   * a later batch). Copy what you keep, or call `retain()`.
    */
   channelData: Float32Array[];
   /** Root mean square per channel. */
