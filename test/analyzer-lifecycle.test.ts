@@ -3,6 +3,7 @@ import '../src/index.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { running, statsWhere, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { nextEvent } from './helpers/events.js';
+import { ABSENT, replaceProperty } from './helpers/globals.js';
 
 describe('<audio-pool-analyzer>: lifecycle', () => {
   afterEach(stopAnalyzersAndCleanup);
@@ -106,29 +107,27 @@ describe('<audio-pool-analyzer>: lifecycle', () => {
 
   it('reports a browser without AudioWorklet as unsupported', async () => {
     const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
-    const descriptor = Object.getOwnPropertyDescriptor(window, 'AudioWorkletNode') as PropertyDescriptor;
-    Reflect.deleteProperty(window, 'AudioWorkletNode');
+    const restore = replaceProperty(window, 'AudioWorkletNode', ABSENT);
     try {
       const error = nextEvent(analyzer, 'analyzer-error');
       await analyzer.start();
       expect((await error).detail.code).to.equal('unsupported');
       expect(analyzer.state).to.equal('error');
     } finally {
-      Object.defineProperty(window, 'AudioWorkletNode', descriptor);
+      restore();
     }
   });
 
   it('reports an insecure context', async () => {
     const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
-    const descriptor = Object.getOwnPropertyDescriptor(window, 'isSecureContext') as PropertyDescriptor;
-    Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+    const restore = replaceProperty(window, 'isSecureContext', false);
     try {
       const error = nextEvent(analyzer, 'analyzer-error');
       await analyzer.start();
       expect((await error).detail.code).to.equal('insecure-context');
       expect(analyzer.state).to.equal('error');
     } finally {
-      Object.defineProperty(window, 'isSecureContext', descriptor);
+      restore();
     }
     expect(window.isSecureContext).to.equal(true);
   });

@@ -5,6 +5,7 @@ import { RENDER_WAIT_MS } from '../src/capture-controller.js';
 import type { AnalysisFrame } from '../src/events.js';
 import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { collectEvents, nextEvent } from './helpers/events.js';
+import { replaceProperty } from './helpers/globals.js';
 
 /** The context frame its clock reads now. */
 function clockFrame(context: BaseAudioContext): number {
@@ -36,20 +37,22 @@ async function peakOfFirstBatchFrom(
 function contextThatSaysItRuns(): { render(): Promise<void>; restore(): void } {
   const Original = AudioContext;
   let created: AudioContext | null = null;
-  globalThis.AudioContext = class extends Original {
-    constructor(options?: AudioContextOptions) {
-      super(options);
-      void Original.prototype.suspend.call(this);
-      Object.defineProperty(this, 'state', { get: () => 'running' });
-      this.resume = () => Promise.resolve();
-      created = this;
-    }
-  };
+  const restore = replaceProperty(
+    globalThis,
+    'AudioContext',
+    class extends Original {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        void Original.prototype.suspend.call(this);
+        Object.defineProperty(this, 'state', { get: () => 'running' });
+        this.resume = () => Promise.resolve();
+        created = this;
+      }
+    },
+  );
   return {
     render: () => (created ? Original.prototype.resume.call(created) : Promise.reject(new Error('no context created'))),
-    restore: () => {
-      globalThis.AudioContext = Original;
-    },
+    restore,
   };
 }
 
@@ -63,22 +66,21 @@ function contextAwaitingAGesture(): { gesture(): void; restore(): void } {
   const gesture = new Promise<void>((resolve) => {
     allowed = resolve;
   });
-  globalThis.AudioContext = class extends Original {
-    constructor(options?: AudioContextOptions) {
-      super(options);
-      void Original.prototype.suspend.call(this);
-    }
+  const restore = replaceProperty(
+    globalThis,
+    'AudioContext',
+    class extends Original {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        void Original.prototype.suspend.call(this);
+      }
 
-    override resume(): Promise<void> {
-      return gesture.then(() => Original.prototype.resume.call(this));
-    }
-  };
-  return {
-    gesture: allowed,
-    restore: () => {
-      globalThis.AudioContext = Original;
+      override resume(): Promise<void> {
+        return gesture.then(() => Original.prototype.resume.call(this));
+      }
     },
-  };
+  );
+  return { gesture: allowed, restore };
 }
 
 describe('start-up: running means frames flow', () => {

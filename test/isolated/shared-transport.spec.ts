@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { ABSENT, replaceProperty } from '../helpers/globals.js';
 import { Loopback } from '../helpers/loopback.js';
 import { rampSample } from '../helpers/signals.js';
 import { requireSharedMemory } from '../helpers/skip.js';
@@ -39,9 +40,7 @@ describe('shared transport, end to end (engine and session over a MessageChannel
   });
 
   it('wakes the page by message where it cannot wait on memory (no Atomics.waitAsync)', async () => {
-    const atomics = Atomics as typeof Atomics & { waitAsync?: unknown };
-    const waitAsync = atomics.waitAsync;
-    Reflect.deleteProperty(Atomics, 'waitAsync');
+    const restore = replaceProperty(Atomics, 'waitAsync', ABSENT);
     try {
       const test = new Loopback({ batchSize: 128, poolSize: 4 });
       loop = test;
@@ -52,7 +51,7 @@ describe('shared transport, end to end (engine and session over a MessageChannel
       expect(test.received.get('wake')).to.be.within(1, 40);
       expect(test.session.counters.wakeups).to.equal(test.received.get('wake'));
     } finally {
-      atomics.waitAsync = waitAsync;
+      restore();
     }
   });
 
