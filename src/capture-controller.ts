@@ -17,6 +17,7 @@ import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, t
 import type { WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
 import { resolveTransport } from './transports/index.js';
+import { within } from './within.js';
 
 /** How long start() waits for `resume()` before reporting `suspended` (autoplay without a gesture never resolves). */
 const RESUME_WAIT_MS = 1000;
@@ -362,19 +363,6 @@ function autoplayAllowed(context: AudioContext): boolean {
     return policy?.call(navigator, context) === 'allowed';
   } catch {
     return false;
-  }
-}
-
-/** What `promise` settles with, if it does within `ms`; else null. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

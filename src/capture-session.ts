@@ -23,6 +23,7 @@ import {
 } from './protocol.js';
 import type { PoolStats } from './stats.js';
 import { BATCH_SOURCES } from './transports/index.js';
+import { within } from './within.js';
 
 export interface CaptureSessionHandlers {
   frame?(frame: AnalysisFrame): void;
@@ -180,14 +181,9 @@ export class CaptureSession implements FrameSink {
    */
   stop(): Promise<PoolStats | null> {
     this.flushReturns();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settleStop(null), STOP_TIMEOUT_MS);
-      this.stopWaiters.push((stats) => {
-        clearTimeout(timer);
-        resolve(stats);
-      });
-      this.send({ type: 'stop' });
-    });
+    const answered = new Promise<PoolStats | null>((resolve) => this.stopWaiters.push(resolve));
+    this.send({ type: 'stop' });
+    return within(answered, STOP_TIMEOUT_MS);
   }
 
   /** Stops listening and drops every reference to the pool. Idempotent. */

@@ -173,6 +173,27 @@ describe('CaptureSession', () => {
     expect(await target.awaitRender()).to.equal(false);
   });
 
+  it('settles stop() with the final stats the worklet answers, or with null when it never does', async () => {
+    const answering = new FakeWorklet();
+    const target = answering.session();
+    const final = target.stop();
+    await answering.receivedAtLeast(1);
+    expect(answering.received).to.deep.equal([{ type: 'stop' }]);
+    const wire = new Float64Array(STATS_WIRE_LENGTH);
+    encodeStats({ ...engineStats(), renderedFrames: 640 }, rawMeters(), 'final', wire);
+    answering.channel.port2.postMessage(wire);
+    expect((await final)?.renderedFrames).to.equal(640);
+    target.dispose();
+
+    const silent = new FakeWorklet();
+    const unanswered = silent.session();
+    const started = performance.now();
+    expect(await unanswered.stop()).to.equal(null);
+    // Given up after its two seconds, not at once.
+    expect(performance.now() - started).to.be.at.least(1900);
+    unanswered.dispose();
+  });
+
   it('refuses malformed messages from the worklet, counting and reporting them', async () => {
     const worklet = new FakeWorklet();
     const target = worklet.session();
