@@ -105,30 +105,22 @@ describe('<audio-pool-analyzer>: lifecycle', () => {
     await nextEvent(second, 'analysis-frame');
   });
 
-  it('reports a browser without AudioWorklet as unsupported', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
-    const restore = replaceProperty(window, 'AudioWorkletNode', ABSENT);
-    try {
-      const error = nextEvent(analyzer, 'analyzer-error');
-      await analyzer.start();
-      expect((await error).detail.code).to.equal('unsupported');
-      expect(analyzer.state).to.equal('error');
-    } finally {
-      restore();
-    }
-  });
-
-  it('reports an insecure context', async () => {
-    const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
-    const restore = replaceProperty(window, 'isSecureContext', false);
-    try {
-      const error = nextEvent(analyzer, 'analyzer-error');
-      await analyzer.start();
-      expect((await error).detail.code).to.equal('insecure-context');
-      expect(analyzer.state).to.equal('error');
-    } finally {
-      restore();
-    }
-    expect(window.isSecureContext).to.equal(true);
-  });
+  for (const [what, owner, key, value, code] of [
+    ['a browser without AudioWorklet as unsupported', window, 'AudioWorkletNode', ABSENT, 'unsupported'],
+    ['an insecure context', window, 'isSecureContext', false, 'insecure-context'],
+  ] as const) {
+    it(`reports ${what}`, async () => {
+      const analyzer = await fixture<AudioPoolAnalyzer>(html`<audio-pool-analyzer></audio-pool-analyzer>`);
+      const restore = replaceProperty(owner, key, value);
+      try {
+        const error = nextEvent(analyzer, 'analyzer-error');
+        await analyzer.start();
+        expect((await error).detail.code).to.equal(code);
+        expect(analyzer.state).to.equal('error');
+      } finally {
+        restore();
+      }
+      expect([typeof AudioWorkletNode, window.isSecureContext]).to.deep.equal(['function', true]);
+    });
+  }
 });

@@ -11,6 +11,18 @@ import { skipBecause } from './helpers/skip.js';
 
 const TONE_RMS = TEST_TONE.amplitude / Math.SQRT2;
 
+/** A looping 440 Hz sine (amplitude 0.25) in an `<audio id="player">`, playing, beside an analyzer with `source`. */
+async function playingBeside(source: string): Promise<{ url: string; player: HTMLAudioElement; analyzer: AudioPoolAnalyzer }> {
+  const url = sineWavUrl(440, 0.25, 10);
+  const container = await fixture<HTMLDivElement>(html`<div>
+    <audio id="player" src=${url} loop></audio>
+    <audio-pool-analyzer source=${source} batch-size="1024"></audio-pool-analyzer>
+  </div>`);
+  const player = container.querySelector('audio') as HTMLAudioElement;
+  await player.play();
+  return { url, player, analyzer: container.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer };
+}
+
 describe('<audio-pool-analyzer>: sources', () => {
   afterEach(stopAnalyzersAndCleanup);
 
@@ -91,14 +103,7 @@ describe('<audio-pool-analyzer>: sources', () => {
   });
 
   it('captures a media element that keeps playing', async () => {
-    const url = sineWavUrl(440, 0.25, 10);
-    const container = await fixture<HTMLDivElement>(html`<div>
-      <audio id="player" src=${url} loop></audio>
-      <audio-pool-analyzer source="#player" batch-size="1024"></audio-pool-analyzer>
-    </div>`);
-    const player = container.querySelector('audio') as HTMLAudioElement;
-    const analyzer = container.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
-    await player.play();
+    const { url, player, analyzer } = await playingBeside('#player');
     await running(analyzer);
     expect(await medianLevel(analyzer)).to.be.closeTo(0.25 / Math.SQRT2, 0.02);
     expect(player.paused).to.equal(false);
@@ -249,14 +254,7 @@ describe('<audio-pool-analyzer>: sources', () => {
   });
 
   it('takes a media element through connectSource(), and follows the source attribute when it changes while running', async () => {
-    const url = sineWavUrl(440, 0.25, 10);
-    const container = await fixture<HTMLDivElement>(html`<div>
-      <audio id="player" src=${url} loop></audio>
-      <audio-pool-analyzer source="test-tone" batch-size="1024"></audio-pool-analyzer>
-    </div>`);
-    const player = container.querySelector('audio') as HTMLAudioElement;
-    const analyzer = container.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
-    await player.play();
+    const { url, player, analyzer } = await playingBeside('test-tone');
     await running(analyzer);
     const context = analyzer.context;
     expect(await medianLevel(analyzer)).to.be.closeTo(TONE_RMS, 0.01);
