@@ -57,9 +57,10 @@ export async function startBenchServer() {
  * Launches Chromium ourselves (Playwright's launcher keeps the browser's stdout) with V8's
  * `--trace-gc`, line-buffered by stdbuf so every collection is seen as it happens, and
  * `--expose-gc`, so one forced collection names an isolate (see gcTrace). Playwright drives it
- * over the DevTools protocol.
+ * over the DevTools protocol. `traceCompilations`: V8's `--trace-opt` too, so the trace lists
+ * every optimised compilation as it finishes.
  */
-export async function launchBrowser() {
+export async function launchBrowser({ traceCompilations = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'apa-bench-'));
   const child = spawn(
     'stdbuf',
@@ -70,7 +71,7 @@ export async function launchBrowser() {
       '--headless',
       '--mute-audio',
       '--enable-precise-memory-info',
-      '--js-flags=--trace-gc --expose-gc',
+      `--js-flags=--trace-gc --expose-gc${traceCompilations ? ' --trace-opt' : ''}`,
       '--remote-debugging-port=0',
       `--user-data-dir=${profile}`,
       'about:blank',
@@ -117,6 +118,7 @@ export async function launchBrowser() {
  */
 function gcTrace(stdout) {
   const events = [];
+  const compilations = [];
   let waiter = null;
   let partial = '';
   stdout.on('data', (chunk) => {
@@ -126,6 +128,9 @@ function gcTrace(stdout) {
       const line = partial.slice(0, end);
       partial = partial.slice(end + 1);
       end = partial.indexOf('\n');
+      // `[completed compiling 0x… <JSFunction name (sfi = 0x…)> (target MAGLEV) - took …]`; no isolate is named.
+      const compiled = line.match(/^\[completed compiling .*?<JSFunction (\S*) .*?\(target (\w+)\)/);
+      if (compiled) compilations.push({ at: Date.now(), name: compiled[1] || '(anonymous)', tier: compiled[2] });
       const parsed = line.match(
         /^\[(\d+:0x[0-9a-f]+)\]\s+\d+ ms: ([\w -]+?) [\d.]+ \([\d.]+\) -> .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/,
       );
@@ -149,6 +154,8 @@ function gcTrace(stdout) {
       await forceGc();
       return named;
     },
+    /** Optimised compilations finished between two Date.now() stamps, in any isolate (with `traceCompilations`). */
+    compilations: (from, to) => compilations.filter((event) => event.at > from && event.at <= to),
     /** Collections of one isolate between two Date.now() stamps, forced ones left out. */
     collections(isolate, from, to) {
       const seen = events.filter((event) => event.isolate === isolate && !event.forced && event.at >= from && event.at <= to);
@@ -162,23 +169,39 @@ function gcTrace(stdout) {
   };
 }
 
-/** Heap samples of one isolate, with their times in ms; growth adds up increases, and a drop is a collection. */
+/**
+ * Heap samples of one isolate, with their times in ms; growth adds up increases, and a drop is a
+ * collection. A sample marked `compiled` is one in whose interval V8 finished an optimised
+ * compilation (in any isolate): its growth may be the JIT's code rather than what the code
+ * allocates, so growth is also summed without those samples.
+ */
 export function heapSeries() {
   const samples = [];
+  const compiledAt = new Set();
   return {
-    add: (usedSize, atMs) => samples.push([atMs, usedSize]),
+    add: (usedSize, atMs, compiled = false) => {
+      if (compiled) compiledAt.add(samples.length);
+      samples.push([atMs, usedSize]);
+    },
     result(seconds, batches) {
       let growth = 0;
+      let growthOutsideCompilations = 0;
       let drops = 0;
       for (let i = 1; i < samples.length; i++) {
         const delta = samples[i][1] - samples[i - 1][1];
-        if (delta >= 0) growth += delta;
-        else drops++;
+        if (delta < 0) drops++;
+        else {
+          growth += delta;
+          if (!compiledAt.has(i)) growthOutsideCompilations += delta;
+        }
       }
       return {
         growthBytes: growth,
         perSecond: growth / seconds,
         perBatch: batches > 0 ? growth / batches : null,
+        outsideCompilationsPerBatch: batches > 0 ? growthOutsideCompilations / batches : null,
+        samplesWithCompilations: compiledAt.size,
+        samples: samples.length,
         drops,
         series: samples,
       };

@@ -55,7 +55,8 @@ if (withStartup) progress('start-up: 20 starts in each engine the tests run in')
 const startup = withStartup ? measureStartup() : null;
 
 const { server, origin } = await startBenchServer();
-const browser = await launchBrowser();
+// Compilations traced, so that the JIT's own code can be told from what the code allocates.
+const browser = await launchBrowser({ traceCompilations: true });
 const browserVersion = browser.version();
 
 async function measure({
@@ -88,6 +89,7 @@ async function measure({
   const mainHeap = heapSeries();
   await page.evaluate(() => window.bench.beginWindow());
   const begun = Date.now();
+  let lastAudioSample = begun;
   const end = begun + windowSeconds * 1000;
   let nextStall = begun + (STALL_EVERY_S * 1000) / 2;
   while (Date.now() < end) {
@@ -95,7 +97,12 @@ async function measure({
       await page.evaluate((ms) => window.bench.stall(ms), stallMs);
       nextStall += STALL_EVERY_S * 1000;
     }
-    if (hasWorklet) audioHeap.add(await worklet.heapUsed(), Date.now() - begun);
+    if (hasWorklet) {
+      const used = await worklet.heapUsed();
+      const at = Date.now();
+      audioHeap.add(used, at - begun, browser.trace.compilations(lastAudioSample, at).length > 0);
+      lastAudioSample = at;
+    }
     mainHeap.add((await cdp.send('Runtime.getHeapUsage')).usedSize, Date.now() - begun);
     await sleep(SAMPLE_MS);
   }
