@@ -4,7 +4,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { build } from 'esbuild';
+import { rollup } from 'rollup';
+import webpack from 'webpack';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
 
@@ -133,6 +137,79 @@ const PLAIN_PAGE = `<!doctype html>
 `;
 
 /** An app that imports the package by name, as a consumer's bundler sees it. */
+/** The page of an app a bundler builds: `script` loads the bundle; the markup is the plain page's. */
+const bundledPage = (bundler, script, analyzerAttributes = '') => `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>app built with ${bundler}</title></head>
+  <body>
+    ${script}
+    <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"${analyzerAttributes}></audio-pool-analyzer>
+    <pool-stats-panel for="analyzer"></pool-stats-panel>
+  </body>
+</html>
+`;
+/** What every bundled app imports: the package by its name, as a user's code would. */
+const APP_ENTRY = "import 'audio-pool-analyzer';\n";
+const WORKLET_FILE = 'audio-pool-capture-processor.js';
+
+/**
+ * Builds the app with webpack 5, Rollup (with @web/rollup-plugin-import-meta-assets) and esbuild
+ * (which copies nothing: the README's recipe copies the worklet file and sets `worklet-url`), each
+ * as the README says; answers each app's page and the files it emitted, by bundler.
+ */
+async function buildBundledApps(root) {
+  const entry = resolve(root, 'main.js');
+  writeFileSync(entry, APP_ENTRY);
+  const packageModules = resolve(root, 'node_modules');
+  const apps = {};
+
+  const webpackOut = resolve(root, 'webpack-dist');
+  const stats = await new Promise((done, fail) =>
+    webpack(
+      {
+        mode: 'production',
+        context: root,
+        entry,
+        output: { path: webpackOut, filename: 'main.js' },
+        resolve: { modules: [packageModules] },
+        performance: { hints: false },
+      },
+      (error, result) => (error ? fail(error) : done(result)),
+    ),
+  );
+  if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
+  writeFileSync(`${webpackOut}/index.html`, bundledPage('webpack', '<script src="./main.js"></script>'));
+  apps.webpack = { page: `/${PACKAGE_TEST_DIR}/webpack-dist/index.html`, files: readdirSync(webpackOut) };
+
+  const rollupOut = resolve(root, 'rollup-dist');
+  const bundle = await rollup({
+    input: entry,
+    plugins: [nodeResolve({ modulePaths: [packageModules] }), importMetaAssets()],
+    onwarn: () => {},
+  });
+  await bundle.write({ dir: rollupOut, format: 'es', entryFileNames: 'main.js' });
+  await bundle.close();
+  writeFileSync(`${rollupOut}/index.html`, bundledPage('Rollup', '<script type="module" src="./main.js"></script>'));
+  apps.rollup = { page: `/${PACKAGE_TEST_DIR}/rollup-dist/index.html`, files: readdirSync(rollupOut, { recursive: true }) };
+
+  const esbuildOut = resolve(root, 'esbuild-dist');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    outfile: `${esbuildOut}/main.js`,
+    nodePaths: [packageModules],
+    logLevel: 'error',
+  });
+  cpSync(`${packageModules}/audio-pool-analyzer/dist/src/${WORKLET_FILE}`, `${esbuildOut}/${WORKLET_FILE}`);
+  writeFileSync(
+    `${esbuildOut}/index.html`,
+    bundledPage('esbuild', '<script type="module" src="./main.js"></script>', ` worklet-url="./${WORKLET_FILE}"`),
+  );
+  apps.esbuild = { page: `/${PACKAGE_TEST_DIR}/esbuild-dist/index.html`, files: readdirSync(esbuildOut) };
+  return apps;
+}
+
 const APP_PAGE = `<!doctype html>
 <html lang="en">
   <head><meta charset="utf-8" /><title>app built with Vite</title></head>
@@ -146,9 +223,10 @@ const APP_PAGE = `<!doctype html>
 
 /**
  * executeServerCommand('install-packed-package') packs the library with `npm pack` from a copy of
- * the checkout that has no build output (its prepack script builds it), installs the tarball into a fresh folder served by the test server, builds an app that imports
- * it with Vite, and answers with the URL paths of a plain page and of the built app, and the list
- * of files in the tarball.
+ * the checkout that has no build output (its prepack script builds it), installs the tarball into
+ * a fresh folder served by the test server, builds an app that imports it with Vite, webpack,
+ * Rollup and esbuild, and answers with the URL paths of a plain page and of the built apps, and
+ * the list of files in the tarball.
  */
 export function installPackedPackage() {
   return {
@@ -193,6 +271,7 @@ export function installPackedPackage() {
         page: `/${PACKAGE_TEST_DIR}/index.html`,
         app: `/${PACKAGE_TEST_DIR}/app-dist/index.html`,
         appFiles: readdirSync(`${PACKAGE_TEST_DIR}/app-dist/assets`),
+        bundled: await buildBundledApps(resolve(PACKAGE_TEST_DIR)),
         files: packed,
       };
     },

@@ -5,11 +5,27 @@ import type { PoolStatsPanel } from '../src/pool-stats-panel.js';
 import { stopAnalyzersAndCleanup } from './helpers/analyzer.js';
 import { loadedFrame } from './helpers/frames.js';
 
+interface BundledApp {
+  page: string;
+  files: string[];
+}
+
 interface InstalledPackage {
   page: string;
   app: string;
   appFiles: string[];
+  bundled: Record<'webpack' | 'rollup' | 'esbuild', BundledApp>;
   files: string[];
+}
+
+/** The emitted files of a bundled app that are the worklet module (they register its processor). */
+async function workletFiles(app: BundledApp): Promise<string[]> {
+  const base = app.page.replace(/index\.html$/, '');
+  const found: string[] = [];
+  for (const file of app.files.filter((name) => name.endsWith('.js'))) {
+    if ((await (await fetch(`${base}${file}`)).text()).includes('registerProcessor(')) found.push(file);
+  }
+  return found;
 }
 
 /** Loads a page in an iframe, starts its analyzer, and resolves with the test tone's rms over ten frames. */
@@ -40,7 +56,7 @@ describe('the packed package', function () {
 
   afterEach(stopAnalyzersAndCleanup);
 
-  it('ships the modules, their types, both bundles and the manifest, and no tests or sources', () => {
+  it('ships the modules, their types, both bundles, the manifest and the TypeScript sources, and no tests', () => {
     for (const file of [
       'dist/src/index.js',
       'dist/src/index.d.ts',
@@ -55,9 +71,21 @@ describe('the packed package', function () {
     ]) {
       expect(installed.files, file).to.include(file);
     }
-    expect(installed.files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).to.deep.equal(
-      [],
-    );
+    expect(installed.files.filter((file) => file.startsWith('test/') || file.startsWith('worklet/'))).to.deep.equal([]);
+    expect(installed.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('src/'))).to.deep.equal([]);
+  });
+
+  it('ships every source its declaration maps point at, so go-to-definition opens the TypeScript', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    const maps = installed.files.filter((file) => file.endsWith('.d.ts.map'));
+    expect(maps).to.include('dist/src/audio-pool-analyzer.d.ts.map');
+    for (const map of maps) {
+      const { sources } = (await (await fetch(`${root}${map}`)).json()) as { sources: string[] };
+      for (const source of sources) {
+        const shipped = new URL(source, `http://package/${map}`).pathname.slice(1);
+        expect(installed.files, `${map} → ${source}`).to.include(shipped);
+      }
+    }
   });
 
   it('points the CDN fields of its package.json at the standalone bundle it ships', async () => {
@@ -84,6 +112,24 @@ describe('the packed package', function () {
     }
   });
 
+  it('ships editor data for both tags: VS Code custom data, and JetBrains web-types named by its package.json', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    const { 'web-types': webTypes } = (await (await fetch(`${root}package.json`)).json()) as { 'web-types': string };
+    expect(webTypes).to.equal('./dist/editor/web-types.json');
+    const jetBrains = (await (await fetch(`${root}${webTypes}`)).json()) as {
+      contributions: { html: { elements: { name: string }[] } };
+    };
+    expect(jetBrains.contributions.html.elements.map((element) => element.name)).to.deep.equal(['audio-pool-analyzer', 'pool-stats-panel']);
+    const vsCode = (await (await fetch(`${root}dist/editor/vscode.html-custom-data.json`)).json()) as {
+      tags: { name: string; attributes: { name: string; values?: { name: string }[] }[] }[];
+    };
+    expect(vsCode.tags.map((tag) => tag.name)).to.deep.equal(['audio-pool-analyzer', 'pool-stats-panel']);
+    const transport = vsCode.tags[0]?.attributes.find((attribute) => attribute.name === 'transport');
+    expect(transport?.values?.map((value) => value.name)).to.deep.equal(['auto', 'shared', 'copy', 'ping-pong', 'allocate']);
+    const css = (await (await fetch(`${root}dist/editor/vscode.css-custom-data.json`)).json()) as { properties: { name: string }[] };
+    expect(css.properties.map((property) => property.name)).to.include('--pool-stats-panel-background');
+  });
+
   it('points customElements in its package.json at the manifest it ships', async () => {
     const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
     const manifest = (await (await fetch(`${root}package.json`)).json()) as { customElements: string };
@@ -106,6 +152,27 @@ describe('the packed package', function () {
       installed.appFiles.join(),
     ).to.equal(true);
     const { analyzer, rms } = await runPage(installed.app);
+    expect(analyzer.state).to.equal('running');
+    expect(rms).to.be.closeTo(0.3536, 0.01);
+  });
+
+  it('runs in an app built with webpack 5, which emits the worklet file', async () => {
+    expect(await workletFiles(installed.bundled.webpack), installed.bundled.webpack.files.join()).to.have.length(1);
+    const { analyzer, rms } = await runPage(installed.bundled.webpack.page);
+    expect(analyzer.state).to.equal('running');
+    expect(rms).to.be.closeTo(0.3536, 0.01);
+  });
+
+  it('runs in an app built with Rollup and @web/rollup-plugin-import-meta-assets, which emits the worklet file', async () => {
+    expect(await workletFiles(installed.bundled.rollup), installed.bundled.rollup.files.join()).to.have.length(1);
+    const { analyzer, rms } = await runPage(installed.bundled.rollup.page);
+    expect(analyzer.state).to.equal('running');
+    expect(rms).to.be.closeTo(0.3536, 0.01);
+  });
+
+  it('runs in an app built with esbuild, which emits nothing: the worklet file copied and worklet-url set', async () => {
+    expect(await workletFiles(installed.bundled.esbuild)).to.deep.equal(['audio-pool-capture-processor.js']);
+    const { analyzer, rms } = await runPage(installed.bundled.esbuild.page);
     expect(analyzer.state).to.equal('running');
     expect(rms).to.be.closeTo(0.3536, 0.01);
   });
