@@ -118,6 +118,11 @@ export const poolStatsPanelStyles = css`
     font-size: 0.85em;
     color: var(--_muted);
   }
+  .ages summary {
+    cursor: pointer;
+    margin-top: 6px;
+    font-size: 0.85em;
+  }
   table {
     border-collapse: collapse;
     width: 100%;

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues, svg } from 'lit';
-import { property } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { AudioPoolAnalyzer } from './audio-pool-analyzer.js';
 import type { ActiveTransport } from './config.js';
 import type { AnalyzerState, AnalyzerStats } from './events.js';
@@ -59,6 +59,7 @@ function percent(value: number): string {
  * @csspart cell-available - A buffer in the pool.
  * @csspart cell-in-flight - A buffer posted to the page and not yet back.
  * @csspart cell-processing - A buffer retained by a listener.
+ * @csspart ages - The disclosure listing each buffer out with its age, for keyboard and screen-reader users.
  * @csspart counters - The counters table.
  *
  * @cssprop [--pool-stats-panel-background=#ffffff] - Background (dark scheme: #161a22).
@@ -104,6 +105,14 @@ export class PoolStatsPanel extends LitElement {
   get boundAnalyzer(): AudioPoolAnalyzer | null {
     return this.bound;
   }
+
+  /** Whether the list of buffers out is open: it is rendered only then. */
+  @state()
+  private agesOpen = false;
+
+  private readonly onAgesToggle = (event: Event): void => {
+    this.agesOpen = (event.currentTarget as HTMLDetailsElement).open;
+  };
 
   /** Not reactive: shown at the next stats update, so long tasks cause no renders of their own. */
   private longestStallMs: number | null = null;
@@ -212,7 +221,41 @@ export class PoolStatsPanel extends LitElement {
           >`;
         })}
       </div>
-      <div class="legend" aria-hidden="true">A available · F in flight · P processing · ! out longer than half the timeout</div>`;
+      <div class="legend" aria-hidden="true">A available · F in flight · P processing · ! out longer than half the timeout</div>
+      <details part="ages" class="ages" @toggle=${this.onAgesToggle}>
+        <summary>Buffers out, with their ages</summary>
+        ${
+          this.agesOpen
+            ? this.renderAges(
+                cells.filter(({ state }) => state !== 'available'),
+                isStuck,
+              )
+            : nothing
+        }
+      </details>`;
+  }
+
+  /** What the cells' tooltips say, as a table a keyboard or a screen reader reaches. */
+  private renderAges(
+    out: { slot: number; state: SlotState; ageMs: number }[],
+    isStuck: (cell: { state: SlotState; ageMs: number }) => boolean,
+  ) {
+    if (out.length === 0) return html`<p class="muted">No buffer is out.</p>`;
+    return html`<table>
+      <thead>
+        <tr><th scope="col">Buffer</th><th scope="col">State</th><th scope="col">Out for</th></tr>
+      </thead>
+      <tbody>
+        ${out.map(
+          (cell) =>
+            html`<tr class=${isStuck(cell) ? 'alarm' : ''}>
+              <th scope="row">buffer ${cell.slot}</th>
+              <td>${SLOT_LABELS[cell.state].name}</td>
+              <td>${Math.round(cell.ageMs)} ms${isStuck(cell) ? ' (stuck?)' : ''}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
   }
 
   private renderCounters(stats: AnalyzerStats) {

@@ -144,6 +144,36 @@ describe('<pool-stats-panel>', () => {
     );
   });
 
+  it('lists each buffer out with its age in a disclosure that keyboard users can open', async () => {
+    const panel = await fixture<PoolStatsPanel>(html`<pool-stats-panel .stats=${fourBufferStats()}></pool-stats-panel>`);
+    const ages = panel.shadowRoot?.querySelector<HTMLDetailsElement>('details[part="ages"]');
+    const summary = ages?.querySelector('summary');
+    expect(summary?.textContent).to.equal('Buffers out, with their ages');
+    summary?.focus();
+    expect(panel.shadowRoot?.activeElement).to.equal(summary);
+    expect(ages?.querySelector('table')).to.equal(null);
+    summary?.click();
+    await waitFor(() => ages?.querySelector('tbody') !== null && ages?.querySelector('tbody') !== undefined, 'the list of buffers out');
+    const rows = [...(ages?.querySelectorAll('tbody tr') ?? [])].map((row) =>
+      [...row.children].map((cell) => cell.textContent?.replace(/\s+/g, ' ').trim()),
+    );
+    expect(rows).to.deep.equal([
+      ['buffer 1', 'in flight', '12 ms'],
+      ['buffer 2', 'processing', '30 ms'],
+      ['buffer 3', 'processing', '900 ms (stuck?)'],
+    ]);
+    const later = fourBufferStats();
+    later.slotStates.set([1, 1, 1, 2]);
+    later.slotAgesMs.set([0, 0, 0, 5]);
+    panel.stats = later;
+    await panel.updateComplete;
+    expect([...(ages?.querySelectorAll('tbody th') ?? [])].map((cell) => cell.textContent)).to.deep.equal(['buffer 3']);
+    later.slotStates.set([1, 1, 1, 1]);
+    panel.stats = { ...later };
+    await panel.updateComplete;
+    expect(ages?.textContent?.replace(/\s+/g, ' ').trim()).to.equal('Buffers out, with their ages No buffer is out.');
+  });
+
   it('draws the hit-rate history once it has two snapshots', async () => {
     const panel = await fixture<PoolStatsPanel>(html`<pool-stats-panel .stats=${syntheticStats({ hitRate: 1 })}></pool-stats-panel>`);
     expect(panel.shadowRoot?.querySelector('[part="sparkline"]')).to.equal(null);
