@@ -130,6 +130,17 @@ describe('the packed package', function () {
     expect(css.properties.map((property) => property.name)).to.include('--pool-stats-panel-background');
   });
 
+  it('links its README to the docs it ships by absolute URLs, so the links work on the registry page', async () => {
+    const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
+    const readme = await (await fetch(`${root}README.md`)).text();
+    const targets = [...readme.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)/g)].map((match) => match[1] as string);
+    expect(targets.filter((target) => !/^https?:\/\//.test(target))).to.deep.equal([]);
+    const docs = targets.filter((target) => target.startsWith('https://cdn.jsdelivr.net/npm/audio-pool-analyzer/'));
+    expect(docs).to.include('https://cdn.jsdelivr.net/npm/audio-pool-analyzer/docs/performance.md');
+    for (const target of docs)
+      expect(installed.files, target).to.include(target.replace('https://cdn.jsdelivr.net/npm/audio-pool-analyzer/', ''));
+  });
+
   it('points customElements in its package.json at the manifest it ships', async () => {
     const root = installed.page.replace(/index\.html$/, 'node_modules/audio-pool-analyzer/');
     const manifest = (await (await fetch(`${root}package.json`)).json()) as { customElements: string };
