@@ -16,7 +16,10 @@ const UNIONS = {
   Transport: union(config.TRANSPORTS),
   ActiveTransport: union(config.ACTIVE_TRANSPORTS),
   AnalyzerState: union(events.ANALYZER_STATES),
+  LatencyCategory: union(config.LATENCY_CATEGORIES),
 };
+/** Every option's default, by property: the capture options and the context options. */
+const DEFAULTS = { ...config.DEFAULT_CONFIG, ...config.DEFAULT_CONTEXT };
 /** Attributes the analyzer reflects from its state, typed by the unions above. */
 const REFLECTED_TYPES = { state: 'AnalyzerState', 'transport-active': 'ActiveTransport | null' };
 
@@ -57,8 +60,8 @@ function publicApiPlugin() {
               // The read-only attributes are the analyzer's state, written back at every stats update.
               if (attribute.description?.startsWith('Read-only')) member.reflects = true;
             }
-            if (attribute.fieldName in config.DEFAULT_CONFIG) {
-              const value = config.DEFAULT_CONFIG[attribute.fieldName];
+            if (attribute.fieldName in DEFAULTS) {
+              const value = DEFAULTS[attribute.fieldName];
               attribute.default = typeof value === 'string' ? `'${value}'` : String(value);
               if (member) member.default = attribute.default;
             }

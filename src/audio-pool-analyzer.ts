@@ -7,7 +7,12 @@ import {
   CAPTURE_OPTION_NAMES,
   CAPTURE_OPTIONS,
   type CaptureConfig,
+  CONTEXT_OPTIONS,
+  type ContextConfig,
   DEFAULT_CONFIG,
+  DEFAULT_CONTEXT,
+  type LatencyCategory,
+  parseContextOption,
   parseOption,
   type Transport,
 } from './config.js';
@@ -121,6 +126,31 @@ export class AudioPoolAnalyzer extends LitElement {
     this.setOption('statsInterval', value);
   }
 
+  /**
+   * The AudioContext's sample rate in Hz (8000–192000); absent or empty: the output device's. A
+   * rate the browser refuses gives `analyzer-error` (`unsupported`) and a start at the device's
+   * rate. Applies at the next `start()`: a running context keeps its rate.
+   */
+  @property({ attribute: 'sample-rate', converter: rawAttribute })
+  get sampleRate(): number | null {
+    return this.contextConfig.sampleRate;
+  }
+  set sampleRate(value: number | string | null) {
+    this.setContextOption('sampleRate', value);
+  }
+
+  /**
+   * The AudioContext's latency hint: `interactive` (the default), `balanced`, `playback`, or
+   * seconds (above 0, up to 10). Applies at the next `start()`.
+   */
+  @property({ attribute: 'latency-hint', converter: rawAttribute })
+  get latencyHint(): LatencyCategory | number {
+    return this.contextConfig.latencyHint;
+  }
+  set latencyHint(value: LatencyCategory | number | string | null) {
+    this.setContextOption('latencyHint', value);
+  }
+
   /** `test-tone`, `microphone`, or a CSS selector of an `<audio>`/`<video>`; absent: nothing until `connectSource()`. */
   @property({ attribute: 'source' })
   source: string | null = null;
@@ -134,9 +164,11 @@ export class AudioPoolAnalyzer extends LitElement {
   workletUrl: string | null = null;
 
   private config: CaptureConfig = { ...DEFAULT_CONFIG };
+  private contextConfig: ContextConfig = { ...DEFAULT_CONTEXT };
   private pendingErrors: AnalyzerErrorDetail[] = [];
   private readonly capture = new CaptureController(this, {
     config: () => this.config,
+    context: () => this.contextConfig,
     workletUrl: () => new URL(this.workletUrl ?? defaultWorkletUrl(), document.baseURI).href,
     source: () => this.source,
     autostart: () => this.autostart,
@@ -267,7 +299,7 @@ export class AudioPoolAnalyzer extends LitElement {
     } else {
       const parsed = parseOption(name, value);
       if (!parsed.ok) {
-        this.reportInvalid(name, parsed.reason);
+        this.reportInvalid(CAPTURE_OPTIONS[name].attribute, parsed.reason, previous);
         return;
       }
       next = parsed.value;
@@ -277,9 +309,22 @@ export class AudioPoolAnalyzer extends LitElement {
     this.requestUpdate(name, previous);
   }
 
-  private reportInvalid(name: keyof CaptureConfig, reason: string): void {
-    const attribute = CAPTURE_OPTIONS[name].attribute;
-    const detail: AnalyzerErrorDetail = { code: 'invalid-attribute', message: `${reason}; keeping ${this.config[name]}`, attribute };
+  /** As setOption, for the options read when the context is made. */
+  private setContextOption<K extends keyof ContextConfig>(name: K, value: unknown): void {
+    const previous = this.contextConfig[name];
+    const parsed: ReturnType<typeof parseContextOption<K>> =
+      value === null || value === undefined ? { ok: true, value: DEFAULT_CONTEXT[name] } : parseContextOption(name, value);
+    if (!parsed.ok) {
+      this.reportInvalid(CONTEXT_OPTIONS[name].attribute, parsed.reason, previous ?? "the device's rate");
+      return;
+    }
+    if (parsed.value === previous) return;
+    this.contextConfig = { ...this.contextConfig, [name]: parsed.value };
+    this.requestUpdate(name, previous);
+  }
+
+  private reportInvalid(attribute: string, reason: string, kept: unknown): void {
+    const detail: AnalyzerErrorDetail = { code: 'invalid-attribute', message: `${reason}; keeping ${String(kept)}`, attribute };
     if (this.isConnected) emit(this, 'analyzer-error', detail);
     else this.pendingErrors.push(detail);
   }

@@ -12,7 +12,7 @@ import {
 } from './audio-sources.js';
 import { createCaptureNode } from './capture-node.js';
 import { CaptureSession } from './capture-session.js';
-import type { ActiveTransport, CaptureConfig, WorkletConfig } from './config.js';
+import type { ActiveTransport, CaptureConfig, ContextConfig, WorkletConfig } from './config.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
 import type { WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
@@ -34,6 +34,8 @@ const STATS_WAIT_MS = 2000;
 export interface CaptureControllerConfig {
   /** The current, validated capture options. */
   config(): CaptureConfig;
+  /** How to make the AudioContext, read at each start. */
+  context(): ContextConfig;
   /** Absolute URL of the worklet module. */
   workletUrl(): string;
   /** The `source` attribute: `test-tone`, `microphone`, a selector of a media element, or null. */
@@ -179,6 +181,30 @@ export class CaptureController implements ReactiveController {
     if (this.context && this.node) void this.switchSource(this.context, this.node);
   }
 
+  /**
+   * A context as configured; at the device's rate (with an `unsupported` error saying why) when
+   * the browser refuses the rate asked for; null (the state `error`) when it refuses any.
+   */
+  private createContext(): AudioContext | null {
+    const { sampleRate, latencyHint } = this.options.context();
+    if (sampleRate !== null) {
+      try {
+        return new AudioContext({ latencyHint, sampleRate });
+      } catch (error) {
+        this.report(
+          'unsupported',
+          `this browser refused an AudioContext at ${sampleRate} Hz (${String(error)}); running at the device's rate instead`,
+        );
+      }
+    }
+    try {
+      return new AudioContext({ latencyHint });
+    } catch (error) {
+      this.fail('unsupported', `this browser refused to make an AudioContext: ${String(error)}`);
+      return null;
+    }
+  }
+
   private async switchSource(context: AudioContext, node: AudioWorkletNode): Promise<void> {
     const session = this.session;
     if (!(await this.replaceSource(context, node)) || this.state !== 'running' || session === null) return;
@@ -203,7 +229,8 @@ export class CaptureController implements ReactiveController {
       return;
     }
     this.setState('starting');
-    const context = new AudioContext({ latencyHint: 'interactive' });
+    const context = this.createContext();
+    if (context === null) return;
     try {
       await context.audioWorklet.addModule(url);
     } catch (error) {

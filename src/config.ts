@@ -78,7 +78,69 @@ export const DEFAULT_CONFIG: Readonly<CaptureConfig> = Object.freeze({
   statsInterval: CAPTURE_OPTIONS.statsInterval.default,
 });
 
+/** The latency categories an AudioContext takes; `latency-hint` also takes seconds. */
+export const LATENCY_CATEGORIES = ['interactive', 'balanced', 'playback'] as const;
+export type LatencyCategory = (typeof LATENCY_CATEGORIES)[number];
+
+/**
+ * How the AudioContext is made. Read at each start: a running context keeps the rate and latency
+ * it was made with, so a change applies at the next `start()`.
+ */
+export interface ContextConfig {
+  /** The context's sample rate in Hz; null: the output device's. */
+  sampleRate: number | null;
+  /** The context's latency hint: a category, or seconds. */
+  latencyHint: LatencyCategory | number;
+}
+
+/** Declarations of the context options, keyed by property name. */
+export const CONTEXT_OPTIONS = {
+  sampleRate: { attribute: 'sample-rate', default: null, min: 8000, max: 192000 },
+  latencyHint: { attribute: 'latency-hint', default: 'interactive', values: LATENCY_CATEGORIES, maxSeconds: 10 },
+} as const satisfies {
+  readonly [K in keyof ContextConfig]: {
+    readonly attribute: string;
+    readonly default: ContextConfig[K];
+    readonly [detail: string]: unknown;
+  };
+};
+
+export const DEFAULT_CONTEXT: Readonly<ContextConfig> = Object.freeze({
+  sampleRate: CONTEXT_OPTIONS.sampleRate.default,
+  latencyHint: CONTEXT_OPTIONS.latencyHint.default,
+});
+
 export type OptionResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * Checks one context option, given as a number or a string (an attribute). An empty string is the
+ * default (the device's rate). Never throws.
+ */
+export function parseContextOption<K extends keyof ContextConfig>(name: K, input: unknown): OptionResult<ContextConfig[K]> {
+  const text = typeof input === 'string' ? input.trim() : null;
+  if (text === '') return { ok: true, value: DEFAULT_CONTEXT[name] };
+  if (name === 'sampleRate') {
+    const { attribute, min, max } = CONTEXT_OPTIONS.sampleRate;
+    const value = text === null ? input : Number(text);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      return {
+        ok: false,
+        reason: `${attribute} must be an integer from ${min} to ${max} (Hz), or empty for the device's rate; got ${describeValue(input)}`,
+      };
+    }
+    return { ok: true, value: value as ContextConfig[K] };
+  }
+  const { attribute, values, maxSeconds } = CONTEXT_OPTIONS.latencyHint;
+  if (text !== null && (values as readonly string[]).includes(text)) return { ok: true, value: text as ContextConfig[K] };
+  const seconds = text === null ? input : Number(text);
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > maxSeconds) {
+    return {
+      ok: false,
+      reason: `${attribute} must be one of ${values.join(', ')}, or seconds above 0 and up to ${maxSeconds}; got ${describeValue(input)}`,
+    };
+  }
+  return { ok: true, value: seconds as ContextConfig[K] };
+}
 
 function describeRange(option: IntegerOption): string {
   return `an integer from ${option.min} to ${option.max}`;

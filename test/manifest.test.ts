@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import '../src/index.js';
-import { CAPTURE_OPTIONS, DEFAULT_CONFIG, TRANSPORTS } from '../src/config.js';
+import { CAPTURE_OPTIONS, CONTEXT_OPTIONS, DEFAULT_CONFIG, DEFAULT_CONTEXT, LATENCY_CATEGORIES, TRANSPORTS } from '../src/config.js';
 import { ANALYZER_STATES } from '../src/events.js';
 import { ACTIVE_TRANSPORTS } from '../src/index.js';
 import { running, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
@@ -73,14 +73,16 @@ describe('custom-elements.json', () => {
   it("gives every option attribute its default and spells out the analyzer's unions", async () => {
     const analyzer = await element('audio-pool-analyzer');
     const attribute = (name: string) => analyzer.attributes?.find((each) => each.name === name);
-    for (const [field, option] of Object.entries(CAPTURE_OPTIONS)) {
-      const value = DEFAULT_CONFIG[field as keyof typeof DEFAULT_CONFIG];
+    const defaults: Record<string, unknown> = { ...DEFAULT_CONFIG, ...DEFAULT_CONTEXT };
+    for (const [field, option] of [...Object.entries(CAPTURE_OPTIONS), ...Object.entries(CONTEXT_OPTIONS)]) {
+      const value = defaults[field];
       expect(attribute(option.attribute)?.default, option.attribute).to.equal(typeof value === 'string' ? `'${value}'` : String(value));
       expect(attribute(option.attribute)?.fieldName, option.attribute).to.equal(field);
     }
     expect(attribute('transport')?.type?.text).to.equal(union(TRANSPORTS));
     expect(attribute('state')?.type?.text).to.equal(union(ANALYZER_STATES));
     expect(attribute('transport-active')?.type?.text).to.equal(`${union(ACTIVE_TRANSPORTS)} | null`);
+    expect(attribute('latency-hint')?.type?.text).to.equal(`${union(LATENCY_CATEGORIES)} | number`);
   });
 
   it('links every attribute to a real property, marks the read-only ones reflected, and lists no private member', async () => {

@@ -1,0 +1,149 @@
+import { expect } from '@open-wc/testing';
+import '../src/index.js';
+import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
+import { TEST_TONE } from '../src/audio-sources.js';
+import type { AnalysisFrame } from '../src/events.js';
+import { frameWithSignal, running, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
+import { collectEvents, nextEvent } from './helpers/events.js';
+import { replaceProperty } from './helpers/globals.js';
+
+const BATCH = 1024;
+
+/**
+ * `count` frames in a row, their samples copied during dispatch, from the tenth that carries the
+ * tone: past start-up, where Chromium's clock leaps over frames it never renders (render gaps,
+ * counted in the stats and not yet in a frame's `skippedFrames`).
+ */
+async function toneFrames(analyzer: AudioPoolAnalyzer, count: number): Promise<{ detail: AnalysisFrame; samples: Float32Array }[]> {
+  const first = await frameWithSignal(analyzer, { nth: 10 });
+  const frames = [{ detail: first.detail, samples: first.samples[0] as Float32Array }];
+  await new Promise<void>((done) => {
+    const listener = (event: HTMLElementEventMap['analysis-frame']) => {
+      frames.push({ detail: event.detail, samples: (event.detail.channelData[0] as Float32Array).slice() });
+      if (frames.length === count) {
+        analyzer.removeEventListener('analysis-frame', listener);
+        done();
+      }
+    };
+    analyzer.addEventListener('analysis-frame', listener);
+  });
+  return frames;
+}
+
+/** Sign changes per second over contiguous frames (a sine crosses zero twice per period). */
+function crossingsPerSecond(frames: { samples: Float32Array }[], sampleRate: number): number {
+  let crossings = 0;
+  let previous = 0;
+  let length = 0;
+  for (const { samples } of frames) {
+    for (const sample of samples) {
+      if (sample !== 0) {
+        if (previous !== 0 && Math.sign(sample) !== Math.sign(previous)) crossings++;
+        previous = sample;
+      }
+      length++;
+    }
+  }
+  return (crossings * sampleRate) / length;
+}
+
+/** Replaces AudioContext with a subclass that records the options it was made with, and refuses `refuse` rates. */
+function recordContextOptions(refuse: (rate: number) => boolean = () => false): { made: AudioContextOptions[]; restore: () => void } {
+  const made: AudioContextOptions[] = [];
+  const Original = AudioContext;
+  class Recording extends Original {
+    constructor(options: AudioContextOptions = {}) {
+      if (options.sampleRate !== undefined && refuse(options.sampleRate)) {
+        throw new DOMException(`${options.sampleRate} Hz is not supported here`, 'NotSupportedError');
+      }
+      super(options);
+      made.push({ ...options });
+    }
+  }
+  return { made, restore: replaceProperty(window, 'AudioContext', Recording) };
+}
+
+describe('<audio-pool-analyzer>: sample rates and latency', () => {
+  afterEach(stopAnalyzersAndCleanup);
+
+  for (const rate of [8000, 22050, 44100, 48000, 96000]) {
+    it(`captures at ${rate} Hz: contiguous frames stamped with the rate, the tone's rms, 440 Hz in its zero crossings`, async () => {
+      const analyzer = await toneAnalyzer({ 'sample-rate': rate, 'batch-size': BATCH });
+      const { events: errors } = collectEvents(analyzer, 'analyzer-error');
+      await running(analyzer);
+      const context = analyzer.context as AudioContext;
+      // Where the engine refuses the rate it must say so, and run at the device's rate.
+      if (context.sampleRate !== rate) {
+        expect(errors.map((event) => event.detail.code)).to.deep.equal(['unsupported']);
+        expect(errors[0]?.detail.message).to.contain(`${rate} Hz`);
+      } else {
+        expect(errors).to.deep.equal([]);
+      }
+      const actual = context.sampleRate;
+      const frames = await toneFrames(analyzer, 8);
+      frames.forEach(({ detail }, i) => {
+        expect(detail.sampleRate).to.equal(actual);
+        expect(detail.time).to.be.closeTo(detail.frame / actual, 1e-9);
+        if (i > 0) expect(detail.frame - (frames[i - 1]?.detail.frame ?? 0), `frame ${i}`).to.equal(BATCH);
+      });
+      const { detail } = frames.at(-1) as { detail: AnalysisFrame };
+      expect(detail.rms[0]).to.be.closeTo(TEST_TONE.amplitude / Math.SQRT2, 0.01);
+      expect(crossingsPerSecond(frames.slice(1), actual)).to.be.closeTo(2 * TEST_TONE.frequency, 2 * TEST_TONE.frequency * 0.02);
+      const { detail: stats } = await nextEvent(analyzer, 'pool-stats');
+      expect(stats.sampleRate).to.equal(actual);
+    });
+  }
+
+  it('takes the rate and the latency hint into the next context, and leaves a running one as it is', async () => {
+    const { made, restore } = recordContextOptions();
+    try {
+      const analyzer = await toneAnalyzer({ 'sample-rate': 22050, 'latency-hint': 'playback' });
+      await running(analyzer);
+      expect(made).to.deep.equal([{ latencyHint: 'playback', sampleRate: 22050 }]);
+      analyzer.sampleRate = 48000;
+      analyzer.latencyHint = 0.05;
+      expect(analyzer.context?.sampleRate).to.equal(22050);
+      await analyzer.stop();
+      analyzer.setAttribute('sample-rate', '');
+      await running(analyzer);
+      expect(made[1]).to.deep.equal({ latencyHint: 0.05 });
+      expect(analyzer.sampleRate).to.equal(null);
+    } finally {
+      restore();
+    }
+  });
+
+  it('starts at the device rate, with an unsupported error, when the browser refuses the rate', async () => {
+    const { made, restore } = recordContextOptions((rate) => rate === 96000);
+    try {
+      const analyzer = await toneAnalyzer({ 'sample-rate': 96000 });
+      const refused = nextEvent(analyzer, 'analyzer-error');
+      await running(analyzer);
+      const { detail } = await refused;
+      expect(detail.code).to.equal('unsupported');
+      expect(detail.message).to.contain('96000 Hz').and.to.contain("device's rate");
+      expect(made).to.deep.equal([{ latencyHint: 'interactive' }]);
+      await frameWithSignal(analyzer);
+    } finally {
+      restore();
+    }
+  });
+
+  it('refuses rates and hints it cannot take as invalid-attribute, keeping the last good value', async () => {
+    const analyzer = await toneAnalyzer({ 'sample-rate': 48000 });
+    const { events: errors } = collectEvents(analyzer, 'analyzer-error');
+    for (const value of ['7999', '192001', '44100.5', 'fast']) analyzer.setAttribute('sample-rate', value);
+    for (const value of ['0', '-1', '11', 'soon']) analyzer.setAttribute('latency-hint', value);
+    expect(analyzer.sampleRate).to.equal(48000);
+    expect(analyzer.latencyHint).to.equal('interactive');
+    expect(errors.map((event) => [event.detail.code, event.detail.attribute])).to.deep.equal([
+      ...Array(4).fill(['invalid-attribute', 'sample-rate']),
+      ...Array(4).fill(['invalid-attribute', 'latency-hint']),
+    ]);
+    expect(errors[0]?.detail.message).to.contain('8000 to 192000').and.to.contain('keeping 48000');
+    analyzer.setAttribute('latency-hint', '0.25');
+    expect(analyzer.latencyHint).to.equal(0.25);
+    analyzer.setAttribute('latency-hint', 'balanced');
+    expect(analyzer.latencyHint).to.equal('balanced');
+  });
+});
