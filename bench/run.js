@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { writeCharts } from './chart.js';
 import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBenchServer } from './harness.js';
+import { formatPool, measurePool } from './pool-micro.js';
 import { formatReport, formatTable, summarize } from './report.js';
 import { formatStartup, measureStartup } from './startup/run.js';
 
@@ -53,6 +54,9 @@ const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal 
 const withStartup = process.argv.includes('--startup') || (!partial && !process.argv.includes('--no-startup'));
 if (withStartup) progress('start-up: 20 starts in each engine the tests run in');
 const startup = withStartup ? measureStartup() : null;
+
+// The pool alone, in Node, before the browser is up (full runs, or --pool).
+const pool = !partial || process.argv.includes('--pool') ? await measurePool() : null;
 
 const { server, origin } = await startBenchServer();
 // Compilations traced, so that the JIT's own code can be told from what the code allocates.
@@ -215,6 +219,7 @@ const results = {
   runs: runs.map(summarize),
   offline,
   startup,
+  pool,
 };
 mkdirSync('bench/results', { recursive: true });
 // Only full runs are results to keep; quick and partial ones are named so git ignores them.
@@ -223,4 +228,5 @@ writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 const charts = writeCharts(results, stem);
 process.stdout.write(partial ? formatTable(results) : formatReport(results));
 if (startup) process.stdout.write(`\n${formatStartup(startup)}`);
+if (pool) process.stdout.write(`\n${formatPool(pool)}`);
 progress(`results written to ${stem}.json${charts.length ? ` and ${charts.join(', ')}` : ''} in ${results.durationSeconds.toFixed(0)} s`);
