@@ -94,6 +94,28 @@ describe('<audio-pool-analyzer>: sample rates and latency', () => {
     });
   }
 
+  for (const rate of [22050, 96000]) {
+    it(`reclaims a retained buffer after the timeout in ms of audio time at ${rate} Hz`, async () => {
+      const timeout = 300;
+      const analyzer = await toneAnalyzer({ 'sample-rate': rate, transport: 'ping-pong', 'batch-size': 128, timeout });
+      let retained: { bufferId: number; endTime: number } | undefined;
+      analyzer.addEventListener('analysis-frame', (event) => {
+        if (retained !== undefined) return;
+        event.detail.retain();
+        retained = { bufferId: event.detail.bufferId, endTime: event.detail.time + 128 / event.detail.sampleRate };
+      });
+      const reclaimed = nextEvent(analyzer, 'buffer-reclaimed', (event) => event.detail.bufferId === retained?.bufferId);
+      await running(analyzer);
+      expect(analyzer.context?.sampleRate).to.equal(rate);
+      const { detail } = await reclaimed;
+      const heardAfter = (analyzer.context?.currentTime ?? 0) - (retained?.endTime ?? 0);
+      // Checked once per render quantum: reclaimed within a quantum or two of the timeout, as the worklet tells it.
+      expect(detail.ageMs).to.be.within(timeout, timeout + (2 * 128 * 1000) / rate);
+      // And by the page's own audio clock: not before the timeout, nor long after (a wrong rate would be off by 2 × or more).
+      expect(heardAfter).to.be.within(timeout / 1000 - 0.005, timeout / 1000 + 0.3);
+    });
+  }
+
   it('takes the rate and the latency hint into the next context, and leaves a running one as it is', async () => {
     const { made, restore } = recordContextOptions();
     try {
