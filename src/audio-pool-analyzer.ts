@@ -151,6 +151,21 @@ export class AudioPoolAnalyzer extends LitElement {
     this.setContextOption('latencyHint', value);
   }
 
+  /**
+   * A name: analyzers with the same `context-group` on a page share one AudioContext (one audio
+   * thread, the worklet module loaded once), each with its own node, pool, stats and events; the
+   * context closes when the last of them stops. Absent: a context of its own. A member whose
+   * `sample-rate` disagrees with its group's running context fails to start (`invalid-attribute`).
+   * Applies at the next `start()`.
+   */
+  @property({ attribute: 'context-group', converter: rawAttribute })
+  get contextGroup(): string | null {
+    return this.contextConfig.contextGroup;
+  }
+  set contextGroup(value: string | null) {
+    this.setContextOption('contextGroup', value);
+  }
+
   /** `test-tone`, `microphone`, or a CSS selector of an `<audio>`/`<video>`; absent: nothing until `connectSource()`. */
   @property({ attribute: 'source' })
   source: string | null = null;

@@ -13,6 +13,7 @@ import {
 import { createCaptureNode } from './capture-node.js';
 import { CaptureSession } from './capture-session.js';
 import type { ActiveTransport, CaptureConfig, ContextConfig, WorkletConfig } from './config.js';
+import { type ContextLease, leaseContext } from './context-groups.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
 import type { WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
@@ -53,7 +54,7 @@ const WORKLET_ERROR_CODES: Record<WorkletErrorCode, AnalyzerErrorCode> = {
 };
 
 /**
- * Owns one capture: the AudioContext, the `audio-pool-capture` node, the source feeding it and
+ * Owns one capture: its hold on an AudioContext (its own, or its `context-group`'s), the `audio-pool-capture` node, the source feeding it and
  * the session that returns buffers. Fires the analyzer's events on the host. `start()`, `stop()`
  * and `connectSource()` never reject: failures are `analyzer-error` events and the `error` state.
  */
@@ -70,6 +71,11 @@ export class CaptureController implements ReactiveController {
   private readonly options: CaptureControllerConfig;
   private session: CaptureSession | null = null;
   private source: ConnectedSource | null = null;
+  /** This capture's hold on its context (shared with the analyzers of its `context-group`). */
+  private lease: ContextLease | null = null;
+  private readonly onContextStateChange = (): void => {
+    if (this.context && this.state !== 'starting') void this.syncState(this.context);
+  };
   /** Set by connectSource(); wins over the `source` attribute until that changes. */
   private explicitInput: SourceInput | null = null;
   /** Incremented by every start and stop, so an older start that is still awaiting gives up. */
@@ -100,26 +106,27 @@ export class CaptureController implements ReactiveController {
     return this.starting;
   }
 
-  /** Stops capturing, closes the context and drops every reference to the pool. */
+  /** Stops capturing, lets the context go (closed unless others of its group still run) and drops every reference to the pool. */
   async stop(): Promise<void> {
     this.run++;
-    const { context, session, node, source } = this;
+    const { context, session, node, source, lease } = this;
     this.context = null;
     this.node = null;
     this.session = null;
     this.source = null;
-    if (!context) {
+    this.lease = null;
+    if (!context || !lease) {
       if (this.state === 'starting') this.setState('stopped');
       return;
     }
-    context.onstatechange = null;
+    context.removeEventListener('statechange', this.onContextStateChange);
     source?.dispose();
     if (session) {
       if (context.state !== 'closed') this.absorbStats(await session.stop(), session, context);
       session.dispose();
     }
     node?.disconnect();
-    if (context.state !== 'closed') await context.close();
+    await lease.release();
     if (this.state !== 'error') this.setState('stopped');
   }
 
@@ -229,27 +236,37 @@ export class CaptureController implements ReactiveController {
       return;
     }
     this.setState('starting');
-    const context = this.createContext();
-    if (context === null) return;
+    const { contextGroup, sampleRate } = this.options.context();
+    const lease = leaseContext(contextGroup, () => this.createContext());
+    if (lease === null) return;
+    const context = lease.context;
+    if (sampleRate !== null && context.sampleRate !== sampleRate && lease.members > 1) {
+      void lease.release();
+      this.fail(
+        'invalid-attribute',
+        `sample-rate ${sampleRate} disagrees with context-group "${contextGroup}", whose context runs at ${context.sampleRate} Hz: give the group's analyzers one rate`,
+        'sample-rate',
+      );
+      return;
+    }
     try {
-      await context.audioWorklet.addModule(url);
+      await lease.loadModule(url);
     } catch (error) {
-      void context.close();
+      void lease.release();
       if (run === this.run) this.fail('worklet-load-failed', `could not load the worklet module from ${url}: ${String(error)}`);
       return;
     }
     if (run !== this.run) {
-      void context.close();
+      void lease.release();
       return;
     }
     const node = this.createNode(context, this.options.config());
     this.context = context;
     this.node = node;
+    this.lease = lease;
     // While starting, the context may already run (autoplay allowed) before the source is connected
     // (a microphone prompt can take seconds): launch() reports the state once it is.
-    context.onstatechange = () => {
-      if (this.state !== 'starting') void this.syncState(context);
-    };
+    context.addEventListener('statechange', this.onContextStateChange);
     const sourceConnected = await this.replaceSource(context, node);
     if (run !== this.run) return;
     if (!sourceConnected) {
@@ -362,13 +379,13 @@ export class CaptureController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private fail(code: AnalyzerErrorCode, message: string): void {
-    this.report(code, message);
+  private fail(code: AnalyzerErrorCode, message: string, attribute?: string): void {
+    this.report(code, message, attribute);
     this.setState('error');
   }
 
-  private report(code: AnalyzerErrorCode, message: string): void {
-    emit(this.host, 'analyzer-error', { code, message });
+  private report(code: AnalyzerErrorCode, message: string, attribute?: string): void {
+    emit(this.host, 'analyzer-error', attribute === undefined ? { code, message } : { code, message, attribute });
   }
 
   private setState(state: AnalyzerState): void {

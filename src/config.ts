@@ -91,12 +91,15 @@ export interface ContextConfig {
   sampleRate: number | null;
   /** The context's latency hint: a category, or seconds. */
   latencyHint: LatencyCategory | number;
+  /** Analyzers with the same group share one context (see `context-groups.ts`); null: a context of its own. */
+  contextGroup: string | null;
 }
 
 /** Declarations of the context options, keyed by property name. */
 export const CONTEXT_OPTIONS = {
   sampleRate: { attribute: 'sample-rate', default: null, min: 8000, max: 192000 },
   latencyHint: { attribute: 'latency-hint', default: 'interactive', values: LATENCY_CATEGORIES, maxSeconds: 10 },
+  contextGroup: { attribute: 'context-group', default: null },
 } as const satisfies {
   readonly [K in keyof ContextConfig]: {
     readonly attribute: string;
@@ -108,6 +111,7 @@ export const CONTEXT_OPTIONS = {
 export const DEFAULT_CONTEXT: Readonly<ContextConfig> = Object.freeze({
   sampleRate: CONTEXT_OPTIONS.sampleRate.default,
   latencyHint: CONTEXT_OPTIONS.latencyHint.default,
+  contextGroup: CONTEXT_OPTIONS.contextGroup.default,
 });
 
 export type OptionResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -119,6 +123,11 @@ export type OptionResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 export function parseContextOption<K extends keyof ContextConfig>(name: K, input: unknown): OptionResult<ContextConfig[K]> {
   const text = typeof input === 'string' ? input.trim() : null;
   if (text === '') return { ok: true, value: DEFAULT_CONTEXT[name] };
+  if (name === 'contextGroup') {
+    if (text === null)
+      return { ok: false, reason: `${CONTEXT_OPTIONS.contextGroup.attribute} must be a name; got ${describeValue(input)}` };
+    return { ok: true, value: text as ContextConfig[K] };
+  }
   if (name === 'sampleRate') {
     const { attribute, min, max } = CONTEXT_OPTIONS.sampleRate;
     const value = text === null ? input : Number(text);
