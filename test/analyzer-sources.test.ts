@@ -130,6 +130,12 @@ describe('<audio-pool-analyzer>: sources', () => {
     // this machine's Chromium, playing replaced the one track in each of 40 instrumented rounds,
     // so this sequence passes with either binding here; the next test adds the tracks itself.
     // 30 rounds, each of which must hear the tone.
+    if (!('captureStream' in HTMLMediaElement.prototype || 'mozCaptureStream' in HTMLMediaElement.prototype)) {
+      skipBecause(
+        this,
+        "no captureStream(): the element is bound by createMediaElementSource(), which has no tracks to follow; and 30 contexts bound to media elements in a row crashed WebKitGTK 2.50's web process in 2 of 10 runs",
+      );
+    }
     this.timeout(180000);
     const url = sineWavUrl(440, 0.25, 3);
     const silentRounds: string[] = [];
