@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { rollup } from 'rollup';
 import webpack from 'webpack';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
-import { bundleWorkletCode, WORKLET_DEV_PATH } from './worklet-bundle.js';
+import { bundleWorkletCode, WORKLET_DEV_PATH, WORKLET_FILE } from './worklet-bundle.js';
 
 /**
  * Makes the page match `prefers-color-scheme: <scheme>` where the launcher can: Playwright's
@@ -125,22 +125,10 @@ export function pageCommands() {
 const PACKAGE_TEST_DIR = 'node_modules/.cache/package-test';
 
 /** A plain page that uses the installed tarball with no bundler and no import map. */
-const PLAIN_PAGE = `<!doctype html>
+/** A page of the packed-package test: `script` loads the elements; the markup is the same everywhere. */
+const testPage = (title, script, analyzerAttributes = '') => `<!doctype html>
 <html lang="en">
-  <head><meta charset="utf-8" /><title>installed package</title></head>
-  <body>
-    <script type="module" src="./node_modules/audio-pool-analyzer/dist/src/standalone.js"></script>
-    <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"></audio-pool-analyzer>
-    <pool-stats-panel for="analyzer"></pool-stats-panel>
-  </body>
-</html>
-`;
-
-/** An app that imports the package by name, as a consumer's bundler sees it. */
-/** The page of an app a bundler builds: `script` loads the bundle; the markup is the plain page's. */
-const bundledPage = (bundler, script, analyzerAttributes = '') => `<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8" /><title>app built with ${bundler}</title></head>
+  <head><meta charset="utf-8" /><title>${title}</title></head>
   <body>
     ${script}
     <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"${analyzerAttributes}></audio-pool-analyzer>
@@ -148,9 +136,15 @@ const bundledPage = (bundler, script, analyzerAttributes = '') => `<!doctype htm
   </body>
 </html>
 `;
-/** What every bundled app imports: the package by its name, as a user's code would. */
-const APP_ENTRY = "import 'audio-pool-analyzer';\n";
-const WORKLET_FILE = 'audio-pool-capture-processor.js';
+/** What every app imports: the package by its name, as a user's code would. */
+const APP_IMPORT = "import 'audio-pool-analyzer';";
+/** A plain page, no bundler: the standalone bundle from node_modules. */
+const PLAIN_PAGE = testPage(
+  'installed package',
+  '<script type="module" src="./node_modules/audio-pool-analyzer/dist/src/standalone.js"></script>',
+);
+/** The Vite app's page: Vite bundles its inline module. */
+const APP_PAGE = testPage('app built with Vite', `<script type="module">${APP_IMPORT}</script>`);
 
 /**
  * Builds the app with webpack 5, Rollup (with @web/rollup-plugin-import-meta-assets) and esbuild
@@ -159,7 +153,7 @@ const WORKLET_FILE = 'audio-pool-capture-processor.js';
  */
 async function buildBundledApps(root) {
   const entry = resolve(root, 'main.js');
-  writeFileSync(entry, APP_ENTRY);
+  writeFileSync(entry, `${APP_IMPORT}\n`);
   const packageModules = resolve(root, 'node_modules');
   const apps = {};
 
@@ -178,7 +172,7 @@ async function buildBundledApps(root) {
     ),
   );
   if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
-  writeFileSync(`${webpackOut}/index.html`, bundledPage('webpack', '<script src="./main.js"></script>'));
+  writeFileSync(`${webpackOut}/index.html`, testPage('app built with webpack', '<script src="./main.js"></script>'));
   apps.webpack = { page: `/${PACKAGE_TEST_DIR}/webpack-dist/index.html`, files: readdirSync(webpackOut) };
 
   const rollupOut = resolve(root, 'rollup-dist');
@@ -189,7 +183,7 @@ async function buildBundledApps(root) {
   });
   await bundle.write({ dir: rollupOut, format: 'es', entryFileNames: 'main.js' });
   await bundle.close();
-  writeFileSync(`${rollupOut}/index.html`, bundledPage('Rollup', '<script type="module" src="./main.js"></script>'));
+  writeFileSync(`${rollupOut}/index.html`, testPage('app built with Rollup', '<script type="module" src="./main.js"></script>'));
   apps.rollup = { page: `/${PACKAGE_TEST_DIR}/rollup-dist/index.html`, files: readdirSync(rollupOut, { recursive: true }) };
 
   const esbuildOut = resolve(root, 'esbuild-dist');
@@ -204,22 +198,11 @@ async function buildBundledApps(root) {
   cpSync(`${packageModules}/audio-pool-analyzer/dist/src/${WORKLET_FILE}`, `${esbuildOut}/${WORKLET_FILE}`);
   writeFileSync(
     `${esbuildOut}/index.html`,
-    bundledPage('esbuild', '<script type="module" src="./main.js"></script>', ` worklet-url="./${WORKLET_FILE}"`),
+    testPage('app built with esbuild', '<script type="module" src="./main.js"></script>', ` worklet-url="./${WORKLET_FILE}"`),
   );
   apps.esbuild = { page: `/${PACKAGE_TEST_DIR}/esbuild-dist/index.html`, files: readdirSync(esbuildOut) };
   return apps;
 }
-
-const APP_PAGE = `<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8" /><title>app built with Vite</title></head>
-  <body>
-    <script type="module">import 'audio-pool-analyzer';</script>
-    <audio-pool-analyzer id="analyzer" source="test-tone" batch-size="512"></audio-pool-analyzer>
-    <pool-stats-panel for="analyzer"></pool-stats-panel>
-  </body>
-</html>
-`;
 
 /**
  * executeServerCommand('install-packed-package') packs the library with `npm pack` from a copy of

@@ -12,6 +12,7 @@ import {
   DEFAULT_CONFIG,
   DEFAULT_CONTEXT,
   type LatencyCategory,
+  type OptionResult,
   parseContextOption,
   parseOption,
   type Transport,
@@ -308,18 +309,8 @@ export class AudioPoolAnalyzer extends LitElement {
   /** The one place option values are checked: a bad value leaves the last valid one in place. */
   private setOption<K extends keyof CaptureConfig>(name: K, value: unknown): void {
     const previous = this.config[name];
-    let next: CaptureConfig[K];
-    if (value === null || value === undefined) {
-      next = DEFAULT_CONFIG[name];
-    } else {
-      const parsed = parseOption(name, value);
-      if (!parsed.ok) {
-        this.reportInvalid(CAPTURE_OPTIONS[name].attribute, parsed.reason, previous);
-        return;
-      }
-      next = parsed.value;
-    }
-    if (next === previous) return;
+    const next = this.optionValue(value, DEFAULT_CONFIG[name], () => parseOption(name, value), CAPTURE_OPTIONS[name].attribute, previous);
+    if (next === undefined || next === previous) return;
     this.config = { ...this.config, [name]: next };
     this.requestUpdate(name, previous);
   }
@@ -327,15 +318,26 @@ export class AudioPoolAnalyzer extends LitElement {
   /** As setOption, for the options read when the context is made. */
   private setContextOption<K extends keyof ContextConfig>(name: K, value: unknown): void {
     const previous = this.contextConfig[name];
-    const parsed: ReturnType<typeof parseContextOption<K>> =
-      value === null || value === undefined ? { ok: true, value: DEFAULT_CONTEXT[name] } : parseContextOption(name, value);
-    if (!parsed.ok) {
-      this.reportInvalid(CONTEXT_OPTIONS[name].attribute, parsed.reason, previous ?? "the device's rate");
-      return;
-    }
-    if (parsed.value === previous) return;
-    this.contextConfig = { ...this.contextConfig, [name]: parsed.value };
+    const option: { attribute: string; unset?: string } = CONTEXT_OPTIONS[name];
+    const next = this.optionValue(
+      value,
+      DEFAULT_CONTEXT[name],
+      () => parseContextOption(name, value),
+      option.attribute,
+      previous ?? option.unset,
+    );
+    if (next === undefined || next === previous) return;
+    this.contextConfig = { ...this.contextConfig, [name]: next };
     this.requestUpdate(name, previous);
+  }
+
+  /** The value an option takes: its default for null or undefined, else the parsed value; undefined, reported, when refused. */
+  private optionValue<T>(value: unknown, fallback: T, parse: () => OptionResult<T>, attribute: string, kept: unknown): T | undefined {
+    if (value === null || value === undefined) return fallback;
+    const parsed = parse();
+    if (parsed.ok) return parsed.value;
+    this.reportInvalid(attribute, parsed.reason, kept);
+    return undefined;
   }
 
   private reportInvalid(attribute: string, reason: string, kept: unknown): void {

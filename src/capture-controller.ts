@@ -192,8 +192,7 @@ export class CaptureController implements ReactiveController {
    * A context as configured; at the device's rate (with an `unsupported` error saying why) when
    * the browser refuses the rate asked for; null (the state `error`) when it refuses any.
    */
-  private createContext(): AudioContext | null {
-    const { sampleRate, latencyHint } = this.options.context();
+  private createContext({ sampleRate, latencyHint }: ContextConfig): AudioContext | null {
     if (sampleRate !== null) {
       try {
         return new AudioContext({ latencyHint, sampleRate });
@@ -236,8 +235,9 @@ export class CaptureController implements ReactiveController {
       return;
     }
     this.setState('starting');
-    const { contextGroup, sampleRate } = this.options.context();
-    const lease = leaseContext(contextGroup, () => this.createContext());
+    const contextConfig = this.options.context();
+    const { contextGroup, sampleRate } = contextConfig;
+    const lease = leaseContext(contextGroup, () => this.createContext(contextConfig));
     if (lease === null) return;
     const context = lease.context;
     if (sampleRate !== null && context.sampleRate !== sampleRate && lease.members > 1) {

@@ -97,9 +97,9 @@ export interface ContextConfig {
 
 /** Declarations of the context options, keyed by property name. */
 export const CONTEXT_OPTIONS = {
-  sampleRate: { attribute: 'sample-rate', default: null, min: 8000, max: 192000 },
+  sampleRate: { attribute: 'sample-rate', default: null, unset: "the device's rate", min: 8000, max: 192000 },
   latencyHint: { attribute: 'latency-hint', default: 'interactive', values: LATENCY_CATEGORIES, maxSeconds: 10 },
-  contextGroup: { attribute: 'context-group', default: null },
+  contextGroup: { attribute: 'context-group', default: null, unset: 'no group' },
 } as const satisfies {
   readonly [K in keyof ContextConfig]: {
     readonly attribute: string;
@@ -130,8 +130,8 @@ export function parseContextOption<K extends keyof ContextConfig>(name: K, input
   }
   if (name === 'sampleRate') {
     const { attribute, min, max } = CONTEXT_OPTIONS.sampleRate;
-    const value = text === null ? input : Number(text);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const value = integerIn(input, CONTEXT_OPTIONS.sampleRate);
+    if (value === null) {
       return {
         ok: false,
         reason: `${attribute} must be an integer from ${min} to ${max} (Hz), or empty for the device's rate; got ${describeValue(input)}`,
@@ -167,11 +167,15 @@ export function parseOption<K extends keyof CaptureConfig>(name: K, input: unkno
     }
     return { ok: false, reason: `${option.attribute} must be one of ${option.values.join(', ')}; got ${describeValue(input)}` };
   }
-  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < option.min || value > option.max) {
-    return { ok: false, reason: `${option.attribute} must be ${describeRange(option)}; got ${describeValue(input)}` };
-  }
+  const value = integerIn(input, option);
+  if (value === null) return { ok: false, reason: `${option.attribute} must be ${describeRange(option)}; got ${describeValue(input)}` };
   return { ok: true, value: value as CaptureConfig[K] };
+}
+
+/** `input` (a number, or a numeric string) as an integer from `min` to `max`; null if it is not one. */
+function integerIn(input: unknown, { min, max }: { readonly min: number; readonly max: number }): number | null {
+  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : null;
 }
 
 function describeValue(input: unknown): string {

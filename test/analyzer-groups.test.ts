@@ -96,6 +96,18 @@ describe('<audio-pool-analyzer>: context groups', () => {
     expect(second.context).to.equal(first.context);
   });
 
+  it('refuses a group that is not a name as invalid-attribute, keeping the one it has', async () => {
+    const [analyzer] = (await analyzers(null)) as [AudioPoolAnalyzer];
+    const refused = nextEvent(analyzer, 'analyzer-error');
+    analyzer.contextGroup = 7 as unknown as string;
+    const { detail } = await refused;
+    expect([detail.code, detail.attribute]).to.deep.equal(['invalid-attribute', 'context-group']);
+    expect(detail.message).to.contain('keeping no group');
+    expect(analyzer.contextGroup).to.equal(null);
+    analyzer.contextGroup = ' mixer ';
+    expect(analyzer.contextGroup).to.equal('mixer');
+  });
+
   it("takes a node of the group's context through connectSource() on another member", async () => {
     const [first, second] = (await analyzers('nodes', 'nodes')) as [AudioPoolAnalyzer, AudioPoolAnalyzer];
     await running(first);

@@ -4,8 +4,8 @@ import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { TEST_TONE } from '../src/audio-sources.js';
 import type { AnalysisFrame } from '../src/events.js';
 import { frameWithSignal, running, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
+import { replaceAudioContext } from './helpers/audio-context.js';
 import { collectEvents, nextEvent } from './helpers/events.js';
-import { replaceProperty } from './helpers/globals.js';
 
 const BATCH = 1024;
 
@@ -50,17 +50,17 @@ function crossingsPerSecond(frames: { samples: Float32Array }[], sampleRate: num
 /** Replaces AudioContext with a subclass that records the options it was made with, and refuses `refuse` rates. */
 function recordContextOptions(refuse: (rate: number) => boolean = () => false): { made: AudioContextOptions[]; restore: () => void } {
   const made: AudioContextOptions[] = [];
-  const Original = AudioContext;
-  class Recording extends Original {
-    constructor(options: AudioContextOptions = {}) {
+  const restore = replaceAudioContext({
+    refuse(options) {
       if (options.sampleRate !== undefined && refuse(options.sampleRate)) {
         throw new DOMException(`${options.sampleRate} Hz is not supported here`, 'NotSupportedError');
       }
-      super(options);
+    },
+    adjust(_context, options) {
       made.push({ ...options });
-    }
-  }
-  return { made, restore: replaceProperty(window, 'AudioContext', Recording) };
+    },
+  });
+  return { made, restore };
 }
 
 describe('<audio-pool-analyzer>: sample rates and latency', () => {

@@ -4,8 +4,8 @@ import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { RENDER_WAIT_MS } from '../src/capture-controller.js';
 import type { AnalysisFrame } from '../src/events.js';
 import { stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
+import { replaceAudioContext } from './helpers/audio-context.js';
 import { collectEvents, nextEvent } from './helpers/events.js';
-import { replaceProperty } from './helpers/globals.js';
 
 /** The context frame its clock reads now. */
 function clockFrame(context: BaseAudioContext): number {
@@ -35,25 +35,16 @@ async function peakOfFirstBatchFrom(
  * suspended underneath) until `render()` is called: as a context whose output never opens.
  */
 function contextThatSaysItRuns(): { render(): Promise<void>; restore(): void } {
-  const Original = AudioContext;
-  let created: AudioContext | null = null;
-  const restore = replaceProperty(
-    globalThis,
-    'AudioContext',
-    class extends Original {
-      constructor(options?: AudioContextOptions) {
-        super(options);
-        void Original.prototype.suspend.call(this);
-        Object.defineProperty(this, 'state', { get: () => 'running' });
-        this.resume = () => Promise.resolve();
-        created = this;
-      }
+  let render = (): Promise<void> => Promise.reject(new Error('no context created'));
+  const restore = replaceAudioContext({
+    adjust(context, _options, Real) {
+      void Real.prototype.suspend.call(context);
+      Object.defineProperty(context, 'state', { get: () => 'running' });
+      context.resume = () => Promise.resolve();
+      render = () => Real.prototype.resume.call(context);
     },
-  );
-  return {
-    render: () => (created ? Original.prototype.resume.call(created) : Promise.reject(new Error('no context created'))),
-    restore,
-  };
+  });
+  return { render: () => render(), restore };
 }
 
 /**
@@ -61,25 +52,16 @@ function contextThatSaysItRuns(): { render(): Promise<void>; restore(): void } {
  * `gesture()`: as the autoplay policy does without a user gesture.
  */
 function contextAwaitingAGesture(): { gesture(): void; restore(): void } {
-  const Original = AudioContext;
   let allowed: () => void = () => {};
   const gesture = new Promise<void>((resolve) => {
     allowed = resolve;
   });
-  const restore = replaceProperty(
-    globalThis,
-    'AudioContext',
-    class extends Original {
-      constructor(options?: AudioContextOptions) {
-        super(options);
-        void Original.prototype.suspend.call(this);
-      }
-
-      override resume(): Promise<void> {
-        return gesture.then(() => Original.prototype.resume.call(this));
-      }
+  const restore = replaceAudioContext({
+    adjust(context, _options, Real) {
+      void Real.prototype.suspend.call(context);
+      context.resume = () => gesture.then(() => Real.prototype.resume.call(context));
     },
-  );
+  });
   return { gesture: allowed, restore };
 }
 
