@@ -13,7 +13,7 @@ class CloneCaptureProcessor extends AudioWorkletProcessor {
   private readonly batchSize: number;
   private readonly view: Float32Array;
   private fill = 0;
-  private readonly batch = { sequence: 0, frame: 0, skippedFrames: 0, channels: 1, frames: 0 };
+  private readonly batch = { sequence: 0, frame: 0, skippedFrames: 0, gapFrames: 0, channels: 1, frames: 0 };
   private readonly stallMs: number;
   private readonly stallEvery: number;
   private quanta = 0;

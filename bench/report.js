@@ -38,7 +38,9 @@ export function summarize(run) {
     audioStall: run.audioStall ?? null,
     exhaustions: delta('exhaustions'),
     reclaims: delta('reclaims'),
-    accountingExact: after ? after.deliveredFrames + after.skippedFrames + after.pendingFrames === after.renderedFrames : null,
+    accountingExact: after
+      ? after.deliveredFrames + after.skippedFrames + after.gapDiscardedFrames + after.pendingFrames === after.renderedFrames
+      : null,
     poolBytes: after ? after.buffers * after.bufferBytes : null,
     sampleRate: window.sampleRate ?? after?.sampleRate ?? null,
     resumeMs: { p50: percentile(window.resumeMs, 0.5), max: percentile(window.resumeMs, 1) },

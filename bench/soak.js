@@ -76,7 +76,8 @@ try {
 
   const result = await page.evaluate(() => window.bench.endWindow());
   const stats = result.stats;
-  const framesUnaccounted = stats.renderedFrames - stats.deliveredFrames - stats.skippedFrames - stats.pendingFrames;
+  const framesUnaccounted =
+    stats.renderedFrames - stats.deliveredFrames - stats.skippedFrames - stats.gapDiscardedFrames - stats.pendingFrames;
   const buffersUnaccounted = stats.buffers - stats.available - stats.inFlight - stats.processing;
   const batchesUnseen = stats.deliveredBatches - result.statsAtStart.deliveredBatches - result.batches;
   const heapSlope = heap.length > 1 ? slope(heap) : 0;

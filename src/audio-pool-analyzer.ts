@@ -41,7 +41,7 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  *
  * @slot - Anything to show inside the analyzer (it renders nothing of its own).
  *
- * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `bufferId`, `retain()`.
+ * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `gapFrames`, `bufferId`, `retain()`.
  * @fires {CustomEvent<AnalyzerStats>} pool-stats - The stats snapshot, every `stats-interval` ms and on `requestStats()`: the pool (`transport`, `poolSize`, `buffers`, `available`, `inFlight`, `processing`, `maxInFlight`, `slotStates`, `slotAgesMs`), its traffic (`acquisitions`, `hits`, `misses`, `hitRate`, `returns`, `reclaims`, `allocations`, `allocationsAfterStart`, `turnoverAvgMs`, `turnoverMaxMs`, `invalidReturns` by reason), the audio (`deliveredBatches`, `deliveredFrames`, `skippedBatches`, `skippedFrames`, `exhaustions`, `renderedFrames`, `pendingFrames`, `renderGaps`, `renderGapFrames`), the page's side (`framesDispatched`, `buffersReturned`, `returnMessages`, `wakeups`, `retained`, `outputUnderruns`, ...); every field in docs/stats.md.
  * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
  * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.

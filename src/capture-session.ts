@@ -50,6 +50,7 @@ class DispatchedFrame implements AnalysisFrame {
   readonly rms: number[];
   readonly peak: number[];
   readonly skippedFrames: number;
+  readonly gapFrames: number;
   readonly bufferId: number;
   /** Who keeps the memory if a listener retains it; null once dispatch is over or when nothing needs keeping. */
   #retainer: Retainer | null;
@@ -63,6 +64,7 @@ class DispatchedFrame implements AnalysisFrame {
     this.sampleRate = sampleRate;
     this.channelData = channelData;
     this.skippedFrames = header.skippedFrames;
+    this.gapFrames = header.gapFrames;
     this.bufferId = header.bufferId;
     this.#retainer = retainer;
     this.#token = token;

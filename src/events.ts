@@ -21,8 +21,17 @@ export interface AnalysisFrame {
   rms: number[];
   /** Largest absolute sample per channel. */
   peak: number[];
-  /** Frames skipped (no free slot) right before this batch. */
+  /**
+   * Frames captured but not delivered right before this batch: skipped because no slot was free,
+   * or staged when a render gap came (so that no batch spans a gap).
+   */
   skippedFrames: number;
+  /**
+   * Context frames right before this batch that the browser never rendered (render gaps). The
+   * samples of one frame are contiguous in context time, and
+   * `frame === previous.frame + previous.channelData[0].length + skippedFrames + gapFrames`.
+   */
+  gapFrames: number;
   /** Id of the pool buffer or shared slot carrying the batch (0 for copy and allocate); for debugging. */
   bufferId: number;
   /**

@@ -273,7 +273,7 @@ export class PoolStatsPanel extends LitElement {
       ['Turnover avg / max', `${stats.turnoverAvgMs.toFixed(1)} / ${stats.turnoverMaxMs.toFixed(1)} ms`],
       ['Given back / messages', `${stats.buffersReturned} / ${stats.returnMessages}`],
       ['Wake-ups (shared memory)', String(stats.wakeups)],
-      ['Render gaps (browser)', `${stats.renderGaps} (${stats.renderGapFrames} frames)`],
+      ['Render gaps (browser)', `${stats.renderGaps} (${stats.renderGapFrames} frames, ${stats.gapDiscardedFrames} staged discarded)`],
       [
         'Output underruns (browser)',
         stats.outputUnderruns

@@ -13,7 +13,7 @@ import { ACTIVE_TRANSPORTS, type ActiveTransport, checkWorkletConfig, sampleByte
 import { decodeStats, type PoolStats } from './stats.js';
 
 /** Bumped when the header layout or a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The name the processor is registered under. */
 export const PROCESSOR_NAME = 'audio-pool-capture';
@@ -43,6 +43,7 @@ const SLOT_SKIPPED_FRAMES = 8;
 const SLOT_CHANNELS = 10;
 const SLOT_FRAMES = 11;
 const SLOT_TRANSPORT = 12;
+const SLOT_GAP_FRAMES = 13;
 
 /** Each transport's number in the header. */
 export const TRANSPORT_CODES = Object.fromEntries(ACTIVE_TRANSPORTS.map((name, code) => [name, code])) as Readonly<
@@ -60,8 +61,10 @@ export interface BatchFields {
   sequence: number;
   /** Context frame of the first sample. */
   frame: number;
-  /** Frames skipped (no free slot) right before this batch. */
+  /** Frames rendered but not delivered since the previous batch: skipped (no free slot), or staged before a render gap. */
   skippedFrames: number;
+  /** Context frames since the previous batch that the browser never rendered (render gaps). */
+  gapFrames: number;
   channels: number;
   /** Frames per channel in this batch. */
   frames: number;
@@ -96,6 +99,7 @@ export function writeBatchHeader(view: Float32Array, fields: BatchFields, buffer
   writeCounter(view, SLOT_SEQUENCE, fields.sequence);
   writeCounter(view, SLOT_FRAME, fields.frame);
   writeCounter(view, SLOT_SKIPPED_FRAMES, fields.skippedFrames);
+  writeCounter(view, SLOT_GAP_FRAMES, fields.gapFrames);
   view[SLOT_CHANNELS] = fields.channels;
   view[SLOT_FRAMES] = fields.frames;
   view[SLOT_TRANSPORT] = TRANSPORT_CODES[transport];
@@ -130,6 +134,7 @@ export function readBatchHeader(view: Float32Array, into: BatchHeader): boolean 
   into.sequence = readCounter(view, SLOT_SEQUENCE);
   into.frame = readCounter(view, SLOT_FRAME);
   into.skippedFrames = readCounter(view, SLOT_SKIPPED_FRAMES);
+  into.gapFrames = readCounter(view, SLOT_GAP_FRAMES);
   into.channels = channels;
   into.frames = frames;
   into.transport = transport;
@@ -138,7 +143,7 @@ export function readBatchHeader(view: Float32Array, into: BatchHeader): boolean 
 
 /** An empty header to read into. */
 export function createBatchHeader(): BatchHeader {
-  return { bufferId: 0, sequence: 0, frame: 0, skippedFrames: 0, channels: 1, frames: 1, transport: 'copy' };
+  return { bufferId: 0, sequence: 0, frame: 0, skippedFrames: 0, gapFrames: 0, channels: 1, frames: 1, transport: 'copy' };
 }
 
 /** Decodes a batch buffer's header; null unless it is a well-formed batch of exactly its length. */

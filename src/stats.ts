@@ -59,14 +59,17 @@ export const STATS_FIELDS = {
   skippedFrames: 'counter',
   /** Exhaustion episodes: runs of skips between deliveries. */
   exhaustions: 'counter',
-  /** Frames the processor has seen; equals delivered + skipped + pending. */
+  /** Frames the processor has seen; equals delivered + skipped + gap-discarded + pending. */
   renderedFrames: 'counter',
   /**
    * Times the context frame jumped between two process() calls, and the frames jumped over:
    * audio the browser never passed to the processor (its own dropouts), not counted as rendered.
+   * The next delivered frame's `gapFrames` counts them.
    */
   renderGaps: 'counter',
   renderGapFrames: 'counter',
+  /** Frames staged when a render gap came, discarded so that no batch spans the gap (also in the next frame's `skippedFrames`). */
+  gapDiscardedFrames: 'counter',
   /** Frames in the batch being filled. */
   pendingFrames: 'gauge',
   /** Control messages refused as malformed. */

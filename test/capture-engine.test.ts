@@ -1,10 +1,11 @@
 import { expect } from '@open-wc/testing';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../src/config.js';
-import { batchBufferBytes, COPY_ACKNOWLEDGE_EVERY, copyWindow, HEADER_SLOTS, PROTOCOL_VERSION } from '../src/protocol.js';
+import { type BatchHeader, batchBufferBytes, COPY_ACKNOWLEDGE_EVERY, copyWindow, HEADER_SLOTS, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { PoolStats } from '../src/stats.js';
 import { CaptureEngine } from '../worklet/capture-engine.js';
 import { FakePort, type ReceivedBatch } from './helpers/fake-port.js';
 import { rampQuantum, rampSample } from './helpers/signals.js';
+import { expectAccounted } from './helpers/stats.js';
 
 const SAMPLE_RATE = 48000;
 
@@ -46,11 +47,6 @@ class Harness {
     this.engine.receive({ type: 'request-stats' }, this.frame);
     return this.port.ofType('stats').at(-1)?.stats as PoolStats;
   }
-}
-
-function expectAccounted(stats: PoolStats): void {
-  expect(stats.deliveredFrames + stats.skippedFrames + stats.pendingFrames).to.equal(stats.renderedFrames);
-  expect(stats.available + stats.inFlight + stats.processing).to.equal(stats.buffers);
 }
 
 function expectRamp(batch: ReceivedBatch): void {
@@ -414,8 +410,52 @@ describe('CaptureEngine', () => {
     harness.render(128 * 3);
     const stats = harness.stats();
     expect([stats.renderGaps, stats.renderGapFrames, stats.renderedFrames]).to.deep.equal([1, 3072, 512]);
+    expect([stats.gapDiscardedFrames, stats.deliveredFrames, stats.pendingFrames]).to.deep.equal([128, 256, 128]);
     expectAccounted(stats);
   });
+
+  for (const [batchSize, quantum] of [
+    [1024, 128],
+    [1000, 441],
+    [128, 128],
+  ] as const) {
+    it(`keeps every batch of ${batchSize} contiguous when the clock leaps mid-batch (quanta of ${quantum}), and says what is missing before each`, () => {
+      const harness = new Harness({ batchSize, poolSize: 2, timeout: 1e6 });
+      const leaps = [1408, 512, 3, 7 * batchSize];
+      const delivered: ReceivedBatch[] = [];
+      let held: ReceivedBatch[] = [];
+      for (let round = 0; round < 12; round++) {
+        harness.render(batchSize * 2 + 77, quantum);
+        harness.frame += leaps[round % leaps.length] as number;
+        // Every third round the page holds both slots, so skips and gaps come before one batch.
+        const batches = harness.port.drain();
+        for (const batch of batches) expectRamp(batch);
+        delivered.push(...batches);
+        if (round % 3 === 1) held = batches;
+        else for (const batch of [...held.splice(0), ...batches]) harness.giveBack(batch);
+      }
+      // One more batch, so that the last leap is reported too.
+      harness.render(batchSize + quantum, quantum);
+      for (const batch of harness.port.batches) expectRamp(batch);
+      delivered.push(...harness.port.drain());
+      const headers = delivered.map((batch) => batch.header);
+      expect(headers.length).to.be.greaterThan(12);
+      for (let i = 1; i < headers.length; i++) {
+        const [previous, current] = [headers[i - 1] as BatchHeader, headers[i] as BatchHeader];
+        expect(current.frame, `batch ${current.sequence}`).to.equal(
+          previous.frame + previous.frames + current.skippedFrames + current.gapFrames,
+        );
+      }
+      const stats = harness.stats();
+      const sum = (field: 'skippedFrames' | 'gapFrames') => headers.reduce((total, header) => total + header[field], 0);
+      expect(stats.renderGaps).to.equal(12);
+      expect(sum('gapFrames')).to.equal(stats.renderGapFrames);
+      expect(stats.skippedFrames).to.be.greaterThan(0);
+      expect(stats.gapDiscardedFrames).to.be.greaterThan(0);
+      expect(sum('skippedFrames')).to.equal(stats.skippedFrames + stats.gapDiscardedFrames);
+      expectAccounted(stats);
+    });
+  }
 
   it('writes the samples right after the header', () => {
     const harness = new Harness({ batchSize: 128 });

@@ -68,6 +68,7 @@ function fourBufferStats() {
     wakeups: 6,
     renderGaps: 2,
     renderGapFrames: 3072,
+    gapDiscardedFrames: 640,
     slotStates,
     slotAgesMs,
   });
@@ -96,7 +97,7 @@ describe('<pool-stats-panel>', () => {
     expect(counter(panel, 'Delivered batches')).to.equal('57');
     expect(counter(panel, 'Given back / messages')).to.equal('40 / 10');
     expect(counter(panel, 'Wake-ups (shared memory)')).to.equal('6');
-    expect(counter(panel, 'Render gaps (browser)')).to.equal('2 (3072 frames)');
+    expect(counter(panel, 'Render gaps (browser)')).to.equal('2 (3072 frames, 640 staged discarded)');
     expect(counter(panel, 'Output underruns (browser)')).to.equal('not measured in this browser');
     const rows = [...(panel.shadowRoot?.querySelectorAll('[part="counters"] th') ?? [])].map((th) => th.textContent);
     expect(rows).to.have.length(16);

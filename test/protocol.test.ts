@@ -29,6 +29,7 @@ describe('protocol: batch header', () => {
       sequence: big - 1,
       frame: big - 2,
       skippedFrames: 65536,
+      gapFrames: big - 3,
       channels: 2,
       frames: 128,
       transport: 'shared',

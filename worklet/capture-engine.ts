@@ -41,7 +41,7 @@ export class CaptureEngine {
   /** The batch being filled: a header's room, then the samples, planar. */
   private staging = new Float32Array(0);
   private fill = 0;
-  private readonly batch: BatchFields = { sequence: 0, frame: 0, skippedFrames: 0, channels: 1, frames: 0 };
+  private readonly batch: BatchFields = { sequence: 0, frame: 0, skippedFrames: 0, gapFrames: 0, channels: 1, frames: 0 };
   private timeoutFrames = 0;
   private statsIntervalFrames = 0;
   private nextStatsFrame = 0;
@@ -151,11 +151,22 @@ export class CaptureEngine {
     this.errors.report('invalid-message', reason, nowFrame);
   }
 
-  /** Counts context frames that passed without reaching process() (the browser's own dropouts). */
+  /**
+   * Counts context frames that passed without reaching process() (the browser's own dropouts).
+   * A batch must not span one, so the frames staged before it are discarded: the next delivered
+   * batch counts them in `skippedFrames` and the gap in `gapFrames`, and its samples stay
+   * contiguous in context time.
+   */
   private noteRenderGap(nowFrame: number): void {
-    if (this.expectedFrame < 0 || nowFrame === this.expectedFrame) return;
-    this.meters.stats.renderGaps++;
-    this.meters.stats.renderGapFrames += nowFrame - this.expectedFrame;
+    if (this.expectedFrame < 0 || nowFrame <= this.expectedFrame) return;
+    const stats = this.meters.stats;
+    const gapFrames = nowFrame - this.expectedFrame;
+    stats.renderGaps++;
+    stats.renderGapFrames += gapFrames;
+    stats.gapDiscardedFrames += this.fill;
+    this.batch.skippedFrames += this.fill;
+    this.batch.gapFrames += gapFrames;
+    this.fill = 0;
   }
 
   private consume(input: readonly Float32Array[] | undefined, quantumFrames: number, nowFrame: number): void {
@@ -203,6 +214,7 @@ export class CaptureEngine {
     stats.deliveredFrames += batch.frames;
     batch.sequence++;
     batch.skippedFrames = 0;
+    batch.gapFrames = 0;
     this.exhausted = false;
   }
 

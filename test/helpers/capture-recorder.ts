@@ -6,13 +6,10 @@ import type { AnalysisFrame } from '../../src/events.js';
 import type { PoolStats } from '../../src/stats.js';
 import { defaultWorkletUrl } from '../../src/worklet-url.js';
 import { Conditions } from './conditions.js';
+import { type FrameSpan, frameSpan } from './stats.js';
 
-export interface RecordedFrame {
+export interface RecordedFrame extends FrameSpan {
   bufferId: number;
-  sequence: number;
-  frame: number;
-  frames: number;
-  skippedFrames: number;
 }
 
 /**
@@ -53,15 +50,7 @@ export class CaptureRecorder {
       {
         frame: (frame) => {
           this.onFrame?.(frame);
-          this.record(() =>
-            this.frames.push({
-              bufferId: frame.bufferId,
-              sequence: frame.sequence,
-              frame: frame.frame,
-              frames: frame.channelData[0]?.length ?? 0,
-              skippedFrames: frame.skippedFrames,
-            }),
-          );
+          this.record(() => this.frames.push({ ...frameSpan(frame), bufferId: frame.bufferId }));
         },
         stats: (stats) => this.record(() => this.stats.push(stats)),
         exhausted: (frame) => this.record(() => this.exhausted.push(frame)),

@@ -7,15 +7,12 @@ import type { PoolStats } from '../../src/stats.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
 import { Conditions } from './conditions.js';
 import { rampQuantum, rampSample } from './signals.js';
+import { type FrameSpan, frameSpan } from './stats.js';
 
 export const LOOPBACK_RATE = 48000;
 
 /** What a loopback keeps of each dispatched frame. */
-export interface LoopbackFrame {
-  sequence: number;
-  frame: number;
-  frames: number;
-  skippedFrames: number;
+export interface LoopbackFrame extends FrameSpan {
   bufferId: number;
 }
 
@@ -106,14 +103,7 @@ export class Loopback {
       const samples = frame.channelData[channel] as Float32Array;
       for (let i = 0; i < samples.length; i++) if (samples[i] !== rampSample(frame.frame + i, channel)) this.mismatches++;
     }
-    const frames = frame.channelData[0]?.length ?? 0;
-    this.frames.push({
-      sequence: frame.sequence,
-      frame: frame.frame,
-      frames,
-      skippedFrames: frame.skippedFrames,
-      bufferId: frame.bufferId,
-    });
+    this.frames.push({ ...frameSpan(frame), bufferId: frame.bufferId });
     this.onFrame?.(frame);
     this.note(() => {});
   }

@@ -69,6 +69,7 @@ describe('shared transport, end to end (engine and session over a MessageChannel
       frame: 10 * 128,
       frames: 128,
       skippedFrames: 6 * 128,
+      gapFrames: 0,
       bufferId: test.frames[4]?.bufferId,
     });
     const stats = await test.stats();
