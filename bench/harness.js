@@ -21,7 +21,10 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function startBenchServer() {
   const benchWorklets = new Map(
-    ['clone-processor', 'ringbuf-processor'].map((name) => [`/bench/${name}.js`, fileURLToPath(new URL(`./${name}.ts`, import.meta.url))]),
+    ['clone-processor', 'ringbuf-processor', 'bare-processor'].map((name) => [
+      `/bench/${name}.js`,
+      fileURLToPath(new URL(`./${name}.ts`, import.meta.url)),
+    ]),
   );
   const server = await createServer({
     configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
@@ -215,7 +218,8 @@ export async function attachToWorklet(cdp) {
   let nextId = 0;
   const pending = new Map();
   cdp.on('Target.attachedToTarget', (event) => {
-    if (event.targetInfo.type === 'worklet') sessionId = event.sessionId;
+    // The first worklet: with several AudioContexts on the page, the first analyzer's.
+    if (event.targetInfo.type === 'worklet' && sessionId === null) sessionId = event.sessionId;
   });
   cdp.on('Target.receivedMessageFromTarget', (event) => {
     const message = JSON.parse(event.message);

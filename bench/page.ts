@@ -7,7 +7,10 @@
  * - `ringbuf`: the bench-only worklet writing into a SharedArrayBuffer ring (`ringbuf.js`),
  *   drained every DRAIN_INTERVAL_MS;
  * - `analyser`: an AnalyserNode polled with `getFloatTimeDomainData` every animation frame.
- * Query parameters `batch-size`, `channels` and `pool-size` configure them. The page measures
+ * Query parameters `batch-size`, `channels` and `pool-size` configure them; for the element's
+ * transports, `analyzers=N` puts N of them on the page, each with its own tone, in one
+ * `context-group` when it is given and each in its own AudioContext when not, and `sample-rate`
+ * sets their rate. The page measures
  * what only the main thread can see (delivery latency, main-thread cost, completeness, underruns)
  * and exposes it as `window.bench`; `bench.offlineHeadroom()` runs the offline render.
  */
@@ -15,8 +18,9 @@ import '../src/index.js';
 import { RingBuffer } from 'ringbuf.js';
 import type { AudioPoolAnalyzer } from '../src/audio-pool-analyzer.js';
 import { readOutputUnderruns } from '../src/capture-controller.js';
+import { createCaptureNode } from '../src/capture-node.js';
 import { CaptureSession, writeLevels } from '../src/capture-session.js';
-import { CAPTURE_OPTIONS, DEFAULT_CONFIG } from '../src/config.js';
+import { type ActiveTransport, CAPTURE_OPTIONS, DEFAULT_CONFIG } from '../src/config.js';
 import type { AnalysisFrame, OutputUnderruns } from '../src/events.js';
 import { PROCESSOR_NAME, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { PoolStats } from '../src/stats.js';
@@ -27,6 +31,11 @@ export interface WindowResult {
   seconds: number;
   batches: number;
   expectedBatches: number;
+  /** Batches of the analyzers in the first AudioContext (the worklet whose heap the bench samples). */
+  firstContextBatches: number;
+  /** The analyzers on the page, and the AudioContexts they ran in. */
+  analyzers: number;
+  contexts: number;
   /** AnalyserNode only: frames no poll saw, and frames more than one poll saw. */
   missedFrames: number | null;
   repeatedFrames: number | null;
@@ -43,6 +52,19 @@ export interface WindowResult {
   sampleRate: number;
 }
 
+/** What one offline render of `processCost` took, and where the time went. */
+export interface QuantumCostResult {
+  variant: string;
+  batchSize: number;
+  channels: number;
+  quanta: number;
+  /** Wall time of the render with the suspensions (the main thread's share) taken out, ms. */
+  renderMs: number;
+  /** Time spent suspended while the page took its batches and gave back what it owed, ms. */
+  suspendedMs: number;
+  stats: PoolStats | null;
+}
+
 export interface OfflineResult {
   stepBatches: number;
   audioSeconds: number;
@@ -56,6 +78,10 @@ const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
 const channels = Number(query.get('channels') ?? 1);
 const poolSize = Number(query.get('pool-size') ?? DEFAULT_CONFIG.poolSize);
+const analyzerCount = Number(query.get('analyzers') ?? 1);
+const contextGroup = query.get('context-group');
+/** The element's `sample-rate` (empty: the device's). */
+const sampleRateAttribute = query.get('sample-rate');
 /** Clone only: `audio-stall-ms` busy-waits on the audio thread every `audio-stall-every` quanta (the underrun calibration). */
 const audioStall = { ms: Number(query.get('audio-stall-ms') ?? 0), every: Number(query.get('audio-stall-every') ?? 0) };
 /** `?record=counts` keeps no per-batch samples, so long runs (the soak) measure the element, not this page. */
@@ -63,8 +89,10 @@ const recordSamples = query.get('record') !== 'counts';
 /** How often the page drains the ring: a few times per 128-frame batch at most. */
 const DRAIN_INTERVAL_MS = 5;
 
+/** The first (or only) context; `contexts` lists every one the page runs. */
 let context: AudioContext;
-/** Sets an attribute of the analyzer (element modes only). */
+let contexts: AudioContext[] = [];
+/** Sets an attribute of the analyzers (element modes only). */
 let configure: (attribute: string, value: number) => void = () => {};
 let latestStats: () => PoolStats | null = () => null;
 let requestStats: () => Promise<PoolStats | null> = async () => null;
@@ -74,8 +102,15 @@ let windowStart = 0;
 let statsAtStart: PoolStats | null = null;
 let droppedAtStart = 0;
 let playbackAtStart: OutputUnderruns = { events: 0, durationMs: 0 };
-let firstFrame = -1;
-let lastFrame = -1;
+/** Per analyzer (one track in the other modes): its first and last batch's frame, and its batches. */
+interface Track {
+  context: AudioContext;
+  firstFrame: number;
+  lastFrame: number;
+  batches: number;
+}
+let tracks: Track[] = [];
+/** Batches received, all tracks together. */
 let batches = 0;
 let latencyMs: number[] = [];
 let costMs: number[] = [];
@@ -90,21 +125,22 @@ let stallEndedAt = -1;
 let resumeMs: number[] = [];
 
 /** Records one batch of `frames` frames starting at context frame `frame`, received at `now`. */
-function record(frame: number, frames: number, skippedFrames: number, now: number): void {
-  const stamp = context.getOutputTimestamp();
-  const batchEnd = (frame + frames) / context.sampleRate;
+function record(frame: number, frames: number, skippedFrames: number, now: number, track = tracks[0] as Track): void {
+  const stamp = track.context.getOutputTimestamp();
+  const batchEnd = (frame + frames) / track.context.sampleRate;
   if (recordSamples) latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
   if (stallEndedAt >= 0 && skippedFrames > 0) {
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
   }
-  if (firstFrame < 0) firstFrame = frame;
-  lastFrame = frame;
+  if (track.firstFrame < 0) track.firstFrame = frame;
+  track.lastFrame = frame;
+  track.batches++;
   batches++;
 }
 
-function onFrame(frame: AnalysisFrame): void {
-  record(frame.frame, frame.channelData[0]?.length ?? 0, frame.skippedFrames, performance.now());
+function onFrame(frame: AnalysisFrame, track?: Track): void {
+  record(frame.frame, frame.channelData[0]?.length ?? 0, frame.skippedFrames, performance.now(), track);
   // What a typical consumer does with a frame: read its level.
   if ((frame.rms[0] ?? 0) > 1) throw new Error('impossible level');
 }
@@ -168,10 +204,36 @@ function instrumentWakes(): void {
   };
 }
 
+/** The underruns of every context on the page, summed. */
 function playback(): OutputUnderruns {
-  const underruns = readOutputUnderruns(context);
-  if (!underruns) throw new Error('this browser has no AudioContext.playbackStats: underruns cannot be measured');
-  return underruns;
+  const total = { events: 0, durationMs: 0 };
+  for (const each of contexts) {
+    const underruns = readOutputUnderruns(each);
+    if (!underruns) throw new Error('this browser has no AudioContext.playbackStats: underruns cannot be measured');
+    total.events += underruns.events;
+    total.durationMs += underruns.durationMs;
+  }
+  return total;
+}
+
+/** Starts the tracks on the contexts made so far. */
+function useContexts(made: AudioContext[]): void {
+  contexts = [...new Set(made)];
+  context = made[0] as AudioContext;
+  tracks = made.map((each) => ({ context: each, firstFrame: -1, lastFrame: -1, batches: 0 }));
+}
+
+const SHARED_SETTINGS = new Set(['currentFrame', 'sampleRate', 'poolSize', 'batchSize', 'channels', 'timeout', 'bufferBytes', 'hitRate']);
+
+/** Every counter summed over the analyzers; the settings (rate, batch, sizes) are the first's. */
+function sumStats(all: PoolStats[]): PoolStats {
+  const numbers = all as unknown as Record<string, number>[];
+  const total = { ...numbers[0] } as Record<string, unknown>;
+  for (const [field, value] of Object.entries(total)) {
+    if (typeof value !== 'number' || SHARED_SETTINGS.has(field)) continue;
+    total[field] = numbers.reduce((sum, stats) => sum + (stats[field] ?? 0), 0);
+  }
+  return total as unknown as PoolStats;
 }
 
 function toneInto(target: BaseAudioContext, node: AudioNode): OscillatorNode {
@@ -181,26 +243,47 @@ function toneInto(target: BaseAudioContext, node: AudioNode): OscillatorNode {
 }
 
 async function startElement(): Promise<void> {
-  const analyzer = document.createElement('audio-pool-analyzer') as AudioPoolAnalyzer;
-  analyzer.setAttribute('transport', mode);
-  analyzer.setAttribute('batch-size', String(batchSize));
-  analyzer.setAttribute('channels', String(channels));
-  analyzer.setAttribute('pool-size', String(poolSize));
-  analyzer.setAttribute('source', 'test-tone');
-  analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail));
-  document.body.append(analyzer);
+  const analyzers = Array.from({ length: analyzerCount }, () => {
+    const analyzer = document.createElement('audio-pool-analyzer') as AudioPoolAnalyzer;
+    analyzer.setAttribute('transport', mode);
+    analyzer.setAttribute('batch-size', String(batchSize));
+    analyzer.setAttribute('channels', String(channels));
+    analyzer.setAttribute('pool-size', String(poolSize));
+    analyzer.setAttribute('source', 'test-tone');
+    if (contextGroup !== null) analyzer.setAttribute('context-group', contextGroup);
+    if (sampleRateAttribute !== null) analyzer.setAttribute('sample-rate', sampleRateAttribute);
+    document.body.append(analyzer);
+    return analyzer;
+  });
   if (mode === 'shared') instrumentWakes();
-  await analyzer.start();
-  if (!analyzer.context || !analyzer.node) throw new Error(`analyzer did not start: ${analyzer.state}`);
-  if (analyzer.transportActive !== mode) throw new Error(`asked for ${mode}, running ${analyzer.transportActive}`);
-  context = analyzer.context;
-  instrument(analyzer.node.port);
-  latestStats = () => analyzer.stats;
-  configure = (attribute, value) => analyzer.setAttribute(attribute, String(value));
-  requestStats = () =>
-    new Promise((resolve) => {
-      analyzer.addEventListener('pool-stats', (event) => resolve(event.detail), { once: true });
-    });
+  for (const analyzer of analyzers) await analyzer.start();
+  useContexts(
+    analyzers.map((analyzer) => {
+      if (!analyzer.context || !analyzer.node) throw new Error(`analyzer did not start: ${analyzer.state}`);
+      if (analyzer.transportActive !== mode) throw new Error(`asked for ${mode}, running ${analyzer.transportActive}`);
+      return analyzer.context;
+    }),
+  );
+  analyzers.forEach((analyzer, i) => {
+    const track = tracks[i] as Track;
+    analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail, track));
+    instrument((analyzer.node as AudioWorkletNode).port);
+  });
+  latestStats = () => sumStats(analyzers.map((analyzer) => analyzer.stats as PoolStats));
+  configure = (attribute, value) => {
+    for (const analyzer of analyzers) analyzer.setAttribute(attribute, String(value));
+  };
+  requestStats = async () =>
+    sumStats(
+      await Promise.all(
+        analyzers.map(
+          (analyzer) =>
+            new Promise<PoolStats>((resolve) => {
+              analyzer.addEventListener('pool-stats', (event) => resolve(event.detail), { once: true });
+            }),
+        ),
+      ),
+    );
 }
 
 function workletNode(target: BaseAudioContext, processor: string, processorOptions: Record<string, unknown>): AudioWorkletNode {
@@ -212,7 +295,7 @@ function workletNode(target: BaseAudioContext, processor: string, processorOptio
 
 /** A worklet and a CaptureSession without the element: the clone baseline, or ping-pong with a fixed return group. */
 async function startSession(moduleUrl: string, processor: string, groupSize?: number): Promise<void> {
-  context = new AudioContext();
+  useContexts([new AudioContext()]);
   await context.audioWorklet.addModule(moduleUrl);
   const config = { ...DEFAULT_CONFIG, transport: 'ping-pong' as const, batchSize, channels, poolSize };
   const node = workletNode(context, processor, { protocolVersion: PROTOCOL_VERSION, config, audioStall });
@@ -229,7 +312,7 @@ async function startSession(moduleUrl: string, processor: string, groupSize?: nu
 
 /** The ring baseline: as much ring as the pool holds (pool-size × batch-size frames), drained on a timer. */
 async function startRing(): Promise<void> {
-  context = new AudioContext();
+  useContexts([new AudioContext()]);
   await context.audioWorklet.addModule('/bench/ringbuf-processor.js');
   const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
   const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
@@ -266,7 +349,7 @@ async function startRing(): Promise<void> {
  * windows is missed, what they share is seen twice.
  */
 async function startAnalyser(): Promise<void> {
-  context = new AudioContext();
+  useContexts([new AudioContext()]);
   const analyser = new AnalyserNode(context, { fftSize: batchSize });
   toneInto(context, analyser).start();
   analyser.connect(context.destination);
@@ -329,6 +412,56 @@ async function offlineHeadroom(stepBatches: number, seconds: number): Promise<Of
   return { stepBatches, audioSeconds: seconds, wallSeconds, timesRealTime: seconds / wallSeconds, stats };
 }
 
+/**
+ * Renders `seconds` of a tone offline with `variant` in the graph: `none` (the tone alone),
+ * `bare` (a worklet that does nothing with its input) or a transport's capture processor, with
+ * `channels` input channels. Every `stepBatches` batches the render is suspended until the page
+ * has taken the batches and given back what it owes, in every variant alike; the time suspended
+ * (the main thread's share) is left out of `renderMs`.
+ */
+async function processCost(variant: string, seconds: number, stepBatches: number): Promise<QuantumCostResult> {
+  const sampleRate = 48000;
+  const offline = new OfflineAudioContext({ numberOfChannels: 1, length: seconds * sampleRate, sampleRate });
+  const tone = new OscillatorNode(offline, { frequency: 440 });
+  let session: CaptureSession | null = null;
+  if (variant === 'none') {
+    tone.connect(offline.destination);
+  } else if (variant === 'bare') {
+    await offline.audioWorklet.addModule('/bench/bare-processor.js');
+    const node = new AudioWorkletNode(offline, 'bench-bare', { channelCount: channels, channelCountMode: 'explicit' });
+    tone.connect(node).connect(offline.destination);
+  } else {
+    await offline.audioWorklet.addModule(defaultWorkletUrl());
+    const config = { ...DEFAULT_CONFIG, transport: variant as ActiveTransport, batchSize, channels, poolSize };
+    const node = createCaptureNode(offline, config);
+    tone.connect(node);
+    session = new CaptureSession(node.port, sampleRate, config);
+  }
+  tone.start();
+  const stepFrames = stepBatches * batchSize;
+  let suspendedMs = 0;
+  for (let step = 1; step * stepFrames < offline.length; step++) {
+    offline.suspend((step * stepFrames) / sampleRate).then(async () => {
+      const suspendedAt = performance.now();
+      if (session) {
+        // Messages are answered in order: once stats come back, every batch so far has arrived,
+        // and once the second answer comes back the worklet has taken what the page gave back.
+        await session.requestStats();
+        session.flushReturns();
+        await session.requestStats();
+      }
+      suspendedMs += performance.now() - suspendedAt;
+      await offline.resume();
+    });
+  }
+  const started = performance.now();
+  await offline.startRendering();
+  const wallMs = performance.now() - started;
+  const stats = session ? await session.requestStats() : null;
+  session?.dispose();
+  return { variant, batchSize, channels, quanta: offline.length / 128, renderMs: wallMs - suspendedMs, suspendedMs, stats };
+}
+
 const bench = {
   mode,
   async start(): Promise<void> {
@@ -339,6 +472,7 @@ const bench = {
     else await startElement();
   },
   offlineHeadroom,
+  processCost,
   /**
    * Warm-up. Code that runs once per batch at 47 batches a second, or once per stats snapshot
    * (4 a second), is still tiering up in the JIT a minute later, allocating as it goes (measured:
@@ -355,8 +489,7 @@ const bench = {
     playbackAtStart = playback();
     droppedAtStart = ringDropped() ?? 0;
     windowStart = performance.now();
-    firstFrame = -1;
-    lastFrame = -1;
+    for (const track of tracks) Object.assign(track, { firstFrame: -1, lastFrame: -1, batches: 0 });
     batches = 0;
     seenUpTo = -1;
     missedFrames = 0;
@@ -381,7 +514,13 @@ const bench = {
       crossOriginIsolated: window.crossOriginIsolated,
       seconds: (performance.now() - windowStart) / 1000,
       batches,
-      expectedBatches: firstFrame < 0 ? 0 : (lastFrame - firstFrame) / batchSize + 1,
+      expectedBatches: tracks.reduce(
+        (sum, track) => sum + (track.firstFrame < 0 ? 0 : (track.lastFrame - track.firstFrame) / batchSize + 1),
+        0,
+      ),
+      firstContextBatches: tracks.reduce((sum, track) => sum + (track.context === context ? track.batches : 0), 0),
+      analyzers: tracks.length,
+      contexts: contexts.length,
       missedFrames: mode === 'analyser' ? missedFrames : null,
       repeatedFrames: mode === 'analyser' ? repeatedFrames : null,
       droppedFrames: dropped === null ? null : dropped - droppedAtStart,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --no-startup | --startup]`:
+ * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --only=analyzers,cost,96k | --no-startup | --startup]`:
  * measures the transports side by side in headless Chromium, and start-up in every engine the
  * tests run in (bench/startup/), and prints a table and a line per target, met or not, from real
  * measurements. Timing lives here, never in the tests. See docs/performance.md for
@@ -29,6 +29,13 @@ const STRESS_WINDOW_S = 6;
 const STALL_EVERY_S = 2;
 const SAMPLE_MS = 250;
 const OFFLINE_SECONDS = quick ? 10 : 60;
+/** Analyzers side by side: how many, and the warm-up and window of each run. */
+const ANALYZER_COUNTS = [1, 4, 16, 32];
+const ANALYZERS_WARMUP_S = quick ? 1 : 3;
+const ANALYZERS_WINDOW_S = quick ? 2 : 8;
+/** The cost of process(): seconds rendered offline per render, and renders per variant. */
+const COST_SECONDS = quick ? 5 : 30;
+const COST_REPEATS = quick ? 1 : 3;
 /** The element's transports, and the bench-only anchors beside them. */
 const TRANSPORTS = ['shared', 'copy', 'ping-pong', 'allocate'];
 const ALL_MODES = [...TRANSPORTS, 'clone', 'ringbuf', 'analyser'];
@@ -49,7 +56,14 @@ const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
 /** Only the underrun calibration and the return groups. */
 const calibrationOnly = process.argv.includes('--calibration-only');
-const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly || calibrationOnly;
+/** `--only=`: just these of the phases below (analyzers side by side, the cost of process(), the 96 kHz rows). */
+const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
+const ONLY = new Set(onlyArgument ? onlyArgument.slice('--only='.length).split(',') : []);
+const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly || calibrationOnly || ONLY.size > 0;
+/** The phases that run in full runs, or by name with --only. */
+const runsPhase = (name) => (ONLY.size > 0 ? ONLY.has(name) : !partial);
+/** The phases from before --only existed run unless it is given. */
+const earlier = ONLY.size === 0;
 // Start-up runs in full runs, and in others when asked; first, before this run's own browser is up.
 const withStartup = process.argv.includes('--startup') || (!partial && !process.argv.includes('--no-startup'));
 if (withStartup) progress('start-up: 20 starts in each engine the tests run in');
@@ -72,15 +86,22 @@ async function measure({
   stallMs = 0,
   warmupSeconds = WARMUP_S,
   audioStall = null,
+  analyzers = 1,
+  contextGroup = null,
+  sampleRate = null,
 }) {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const hasWorklet = mode !== 'analyser';
   const worklet = await attachToWorklet(cdp);
-  const stallQuery = audioStall ? `&audio-stall-ms=${audioStall.ms}&audio-stall-every=${audioStall.every}` : '';
-  await page.goto(
-    `${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=${channels}&pool-size=${poolSize}${stallQuery}`,
-  );
+  const query = new URLSearchParams({ mode, 'batch-size': batchSize, channels, 'pool-size': poolSize, analyzers });
+  if (audioStall) {
+    query.set('audio-stall-ms', audioStall.ms);
+    query.set('audio-stall-every', audioStall.every);
+  }
+  if (contextGroup !== null) query.set('context-group', contextGroup);
+  if (sampleRate !== null) query.set('sample-rate', sampleRate);
+  await page.goto(`${origin}/bench/index.html?${query}`);
   await page.evaluate(() => window.bench.start());
   if (hasWorklet) await worklet.ready();
   await page.evaluate(() => window.bench.warmUp(true));
@@ -121,7 +142,10 @@ async function measure({
     stallMs,
     audioStall,
     window,
-    audioHeap: hasWorklet ? audioHeap.result(window.seconds, window.batches) : null,
+    analyzers,
+    contextGroup,
+    // The heap sampled is the first context's worklet: per batch it carried.
+    audioHeap: hasWorklet ? audioHeap.result(window.seconds, window.firstContextBatches) : null,
     mainHeap: mainHeap.result(window.seconds, window.batches),
     audioGc: audioIsolate ? browser.trace.collections(audioIsolate, begun, ended) : null,
     mainGc: browser.trace.collections(mainIsolate, begun, ended),
@@ -141,23 +165,42 @@ async function offlineHeadroom(stepBatches) {
   return result;
 }
 
+/**
+ * Every variant of the cost of process() at one batch size and channel count, on one page, the
+ * variants taking turns so that the machine's drift falls on all of them alike.
+ */
+async function processCost(batchSize, channels) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/bench/index.html?mode=offline&batch-size=${batchSize}&channels=${channels}&pool-size=64`);
+  const results = [];
+  for (let repeat = 0; repeat < COST_REPEATS; repeat++) {
+    for (const variant of ['none', 'bare', ...TRANSPORTS]) {
+      // Every 32 batches of 64 in the pool: the page never runs it dry.
+      results.push(await page.evaluate(([each, seconds]) => window.bench.processCost(each, seconds, 32), [variant, COST_SECONDS]));
+    }
+  }
+  await page.context().close();
+  return results;
+}
+
 const runs = [];
 const offline = [];
+const quantumCost = [];
 const started = Date.now();
 try {
-  for (const batchSize of stressOnly || calibrationOnly ? [] : [128, 1024]) {
+  for (const batchSize of stressOnly || calibrationOnly || !earlier ? [] : [128, 1024]) {
     for (const mode of MODES) {
       progress(`${mode}, batch ${batchSize}, 1 channel: ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
     }
   }
-  for (const batchSize of stressOnly || onlyNormal || calibrationOnly ? [] : [512, 4096]) {
+  for (const batchSize of stressOnly || onlyNormal || calibrationOnly || !earlier ? [] : [512, 4096]) {
     for (const mode of MODES.filter((each) => TRANSPORTS.includes(each))) {
       progress(`${mode}, batch ${batchSize}, 1 channel (scaling): ${WARMUP_S} s warm-up, ${SCALE_WINDOW_S} s window`);
       runs.push({ phase: 'scale', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: SCALE_WINDOW_S })) });
     }
   }
-  for (const mode of onlyNormal || stressOnly || calibrationOnly ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
+  for (const mode of onlyNormal || stressOnly || calibrationOnly || !earlier ? [] : MODES.filter((each) => MULTICHANNEL_MODES.has(each))) {
     progress(`${mode}, batch 128, 8 channels (4 KiB buffers): ${GC_WINDOW_S} s window for garbage collection`);
     runs.push({ phase: 'gc', ...(await measure({ mode, batchSize: 128, channels: 8, windowSeconds: GC_WINDOW_S })) });
   }
@@ -198,7 +241,42 @@ try {
       }
     }
   }
-  if (!partial || stressOnly) {
+  for (const batchSize of runsPhase('96k') ? [128, 1024] : []) {
+    progress(
+      `shared (the default on an isolated page), batch ${batchSize}, 1 channel at 96 kHz: ${WARMUP_S} s warm-up, ${WINDOW_S} s window`,
+    );
+    runs.push({ phase: '96k', ...(await measure({ mode: 'shared', batchSize, channels: 1, windowSeconds: WINDOW_S, sampleRate: 96000 })) });
+  }
+  for (const batchSize of runsPhase('analyzers') ? [128, 1024] : []) {
+    for (const mode of MODES.filter((each) => TRANSPORTS.includes(each))) {
+      for (const analyzers of ANALYZER_COUNTS) {
+        for (const contextGroup of analyzers === 1 ? [null] : [null, 'bench']) {
+          progress(`${mode}, batch ${batchSize}: ${analyzers} analyzers × 2 channels, ${contextGroup ? 'one context' : 'a context each'}`);
+          const run = await measure({
+            mode,
+            batchSize,
+            channels: 2,
+            analyzers,
+            contextGroup,
+            warmupSeconds: ANALYZERS_WARMUP_S,
+            windowSeconds: ANALYZERS_WINDOW_S,
+          });
+          runs.push({ phase: 'analyzers', ...run });
+        }
+      }
+    }
+  }
+  if (runsPhase('cost')) {
+    for (const channels of [1, 8]) {
+      for (const batchSize of [128, 1024]) {
+        progress(
+          `the cost of process(): ${COST_SECONDS} s rendered offline ${COST_REPEATS}× per variant, batch ${batchSize}, ${channels} channel(s)`,
+        );
+        quantumCost.push(...(await processCost(batchSize, channels)));
+      }
+    }
+  }
+  if ((!partial || stressOnly) && earlier) {
     for (const stepBatches of quick ? [1, 32] : [1, 2, 4, 8, 16, 32]) {
       progress(`offline: ${OFFLINE_SECONDS} s rendered, suspending every ${stepBatches} batches of 1024 for the returns`);
       offline.push(await offlineHeadroom(stepBatches));
@@ -218,6 +296,7 @@ const results = {
   durationSeconds: (Date.now() - started) / 1000,
   runs: runs.map(summarize),
   offline,
+  quantumCost,
   startup,
   pool,
 };
