@@ -17,9 +17,12 @@ const UNIONS = {
   ActiveTransport: union(config.ACTIVE_TRANSPORTS),
   AnalyzerState: union(events.ANALYZER_STATES),
   LatencyCategory: union(config.LATENCY_CATEGORIES),
+  Feature: `(${union(config.FEATURES)})`,
 };
-/** Every option's default, by property: the capture options and the context options. */
-const DEFAULTS = { ...config.DEFAULT_CONFIG, ...config.DEFAULT_CONTEXT };
+/** Every option's default, by property: the capture, context and analysis options. */
+const DEFAULTS = { ...config.DEFAULT_CONFIG, ...config.DEFAULT_CONTEXT, ...config.DEFAULT_ANALYSIS };
+/** A default as the manifest writes it: strings quoted, a list as the attribute's words. */
+const defaultText = (value) => (typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? `'${value.join(' ')}'` : String(value));
 /** Attributes the analyzer reflects from its state, typed by the unions above. */
 const REFLECTED_TYPES = { state: 'AnalyzerState', 'transport-active': 'ActiveTransport | null' };
 
@@ -62,7 +65,7 @@ function publicApiPlugin() {
             }
             if (attribute.fieldName in DEFAULTS) {
               const value = DEFAULTS[attribute.fieldName];
-              attribute.default = typeof value === 'string' ? `'${value}'` : String(value);
+              attribute.default = defaultText(value);
               if (member) member.default = attribute.default;
             }
           }

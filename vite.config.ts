@@ -40,5 +40,5 @@ export default defineConfig({
   plugins: [generatedFiles()],
   server: { open: '/demo/', headers: ISOLATED },
   preview: { headers: ISOLATED },
-  build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: 'demo/index.html' } },
+  build: { outDir: 'dist-demo', emptyOutDir: true, rolldownOptions: { input: ['demo/index.html', 'demo/tuner.html'] } },
 });

@@ -10,7 +10,9 @@
  * Query parameters `batch-size`, `channels` and `pool-size` configure them; for the element's
  * transports, `analyzers=N` puts N of them on the page, each with its own tone, in one
  * `context-group` when it is given and each in its own AudioContext when not, and `sample-rate`
- * sets their rate. The page measures
+ * sets their rate; `features` and `fft-size` set their analysis, and `baseline=meyda` adds a
+ * listener doing Meyda's nearest work on each frame. `analyser` with `fft-size` also reads the
+ * AnalyserNode's spectrum at each poll. The page measures
  * what only the main thread can see (delivery latency, main-thread cost, completeness, underruns)
  * and exposes it as `window.bench`; `bench.offlineHeadroom()` runs the offline render.
  */
@@ -80,6 +82,10 @@ const channels = Number(query.get('channels') ?? 1);
 const poolSize = Number(query.get('pool-size') ?? DEFAULT_CONFIG.poolSize);
 const analyzerCount = Number(query.get('analyzers') ?? 1);
 const contextGroup = query.get('context-group');
+/** The element's analysis (`features`, `fft-size`), and a baseline listener doing the like with Meyda. */
+const features = query.get('features');
+const fftSize = query.get('fft-size');
+const baseline = query.get('baseline');
 /** The element's `sample-rate` (empty: the device's). */
 const sampleRateAttribute = query.get('sample-rate');
 /** Clone only: `audio-stall-ms` busy-waits on the audio thread every `audio-stall-every` quanta (the underrun calibration). */
@@ -216,6 +222,17 @@ function playback(): OutputUnderruns {
   return total;
 }
 
+/** Meyda's nearest to the element's levels, zcr and spectrum, on one channel of a frame. */
+async function meydaExtractor(): Promise<(samples: Float32Array) => void> {
+  const { default: Meyda } = await import('meyda');
+  Meyda.bufferSize = batchSize;
+  return (samples) => {
+    Meyda.sampleRate = context.sampleRate;
+    const result = Meyda.extract(['rms', 'zcr', 'amplitudeSpectrum'], samples);
+    if (result === null) throw new Error('Meyda extracted nothing');
+  };
+}
+
 /** Starts the tracks on the contexts made so far. */
 function useContexts(made: AudioContext[]): void {
   contexts = [...new Set(made)];
@@ -252,6 +269,8 @@ async function startElement(): Promise<void> {
     analyzer.setAttribute('source', 'test-tone');
     if (contextGroup !== null) analyzer.setAttribute('context-group', contextGroup);
     if (sampleRateAttribute !== null) analyzer.setAttribute('sample-rate', sampleRateAttribute);
+    if (features !== null) analyzer.setAttribute('features', features);
+    if (fftSize !== null) analyzer.setAttribute('fft-size', fftSize);
     document.body.append(analyzer);
     return analyzer;
   });
@@ -264,9 +283,13 @@ async function startElement(): Promise<void> {
       return analyzer.context;
     }),
   );
+  const extract = baseline === 'meyda' ? await meydaExtractor() : null;
   analyzers.forEach((analyzer, i) => {
     const track = tracks[i] as Track;
-    analyzer.addEventListener('analysis-frame', (event) => onFrame(event.detail, track));
+    analyzer.addEventListener('analysis-frame', (event) => {
+      onFrame(event.detail, track);
+      extract?.(event.detail.channelData[0] as Float32Array);
+    });
     instrument((analyzer.node as AudioWorkletNode).port);
   });
   latestStats = () => sumStats(analyzers.map((analyzer) => analyzer.stats as PoolStats));
@@ -350,16 +373,19 @@ async function startRing(): Promise<void> {
  */
 async function startAnalyser(): Promise<void> {
   useContexts([new AudioContext()]);
-  const analyser = new AnalyserNode(context, { fftSize: batchSize });
+  // With `fft-size`, the time-domain window and the spectrum come from an analyser of that size.
+  const analyser = new AnalyserNode(context, { fftSize: Number(fftSize ?? batchSize) });
   toneInto(context, analyser).start();
   analyser.connect(context.destination);
-  const samples = new Float32Array(batchSize);
+  const samples = new Float32Array(analyser.fftSize);
+  const spectrum = fftSize === null ? null : new Float32Array(analyser.frequencyBinCount);
   const rms = [0];
   const peak = [0];
   const poll = (): void => {
     const started = performance.now();
     const end = Math.round(context.currentTime * context.sampleRate);
     analyser.getFloatTimeDomainData(samples);
+    if (spectrum) analyser.getFloatFrequencyData(spectrum);
     writeLevels(samples, 0, rms, peak);
     const start = end - batchSize;
     if (seenUpTo >= 0) {

@@ -64,6 +64,9 @@ export function summarize(run) {
     latencyMs: { p50: percentile(window.latencyMs, 0.5), p99: percentile(window.latencyMs, 0.99), max: percentile(window.latencyMs, 1) },
     latencyPercentilesMs: Array.from({ length: 101 }, (_, i) => percentile(window.latencyMs, i / 100)),
     costMs: { p50: percentile(window.costMs, 0.5), p99: percentile(window.costMs, 0.99) },
+    label: run.label ?? null,
+    features: run.features ?? null,
+    baseline: run.baseline ?? null,
     analyzers: run.analyzers ?? 1,
     contextGroup: run.contextGroup ?? null,
     contexts: window.contexts ?? 1,
@@ -287,13 +290,13 @@ function analyzersLines(results) {
   return lines;
 }
 
-/** The default transport at 96 kHz beside its 48 kHz rows. */
+/** The default transport at 96 kHz beside its rows at the device's rate. */
 function rateLines(results) {
   const runs = results.runs.filter((run) => run.phase === '96k');
   if (runs.length === 0) return [];
   const lines = [
     '',
-    '## 96 kHz beside 48 kHz (shared, the default on an isolated page; 1 channel)',
+    "## 96 kHz beside the device's rate (shared, the default on an isolated page; 1 channel)",
     '',
     // No latency column: it is measured against the output timestamp, and at 96 kHz Chromium resamples to the 48 kHz device, which moves that timestamp by tens of ms.
     '| rate | batch | batches/s | audio heap B/batch | same, outside JIT compilations | main heap B/batch | underruns | complete | hit rate | main cost p50/p99 ms |',
@@ -368,8 +371,39 @@ function scaleLines(results) {
   return lines;
 }
 
+/** The page's analysis: its cost and garbage per batch, beside Meyda and the AnalyserNode. */
+function featureLines(results) {
+  const runs = results.runs.filter((run) => run.phase === 'features');
+  if (runs.length === 0) return [];
+  const lines = [
+    '',
+    '## Features (batch 1024, 1 channel, the shared transport; main thread)',
+    '',
+    'Main cost: the handling of one batch, analysis and listeners included (AnalyserNode: one poll).',
+    '',
+    '| analysis | main cost p50/p99 ms | main heap B/batch | main GCs | complete |',
+    '|---|---|---|---|---|',
+  ];
+  for (const run of runs) {
+    lines.push(
+      `| ${run.label} | ${number(run.costMs.p50, 3)} / ${number(run.costMs.p99, 3)} | ${number(run.mainHeap.perBatch, 0)} | ${gcCell(run.mainGc)} | ${percent(run.completeness)} |`,
+    );
+  }
+  const levels = runs.find((run) => run.features === 'levels' && !run.baseline);
+  const all = runs.find((run) => run.features === 'levels spectrum pitch zcr');
+  lines.push(
+    '',
+    target(all ? all.costMs.p50 <= 0.5 : null, `all features at batch 1024: main cost p50 ≤ 0.5 ms (${number(all?.costMs.p50, 3)} ms)`),
+    target(
+      all && levels ? all.mainHeap.perBatch <= 1.1 * levels.mainHeap.perBatch : null,
+      `all features: main heap growth per batch ≤ 1.1 × levels only (${number(all?.mainHeap.perBatch, 0)} against ${number(levels?.mainHeap.perBatch, 0)} B: ${number(all && levels ? all.mainHeap.perBatch / levels.mainHeap.perBatch : null, 2)} ×)`,
+    ),
+  );
+  return lines;
+}
+
 function newerLines(results) {
-  return [...rateLines(results), ...analyzersLines(results), ...costLines(results)];
+  return [...rateLines(results), ...analyzersLines(results), ...costLines(results), ...featureLines(results)];
 }
 
 /** The Markdown tables alone (for partial runs such as `--modes=`). */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --only=analyzers,cost,96k | --no-startup | --startup]`:
+ * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --only=analyzers,cost,96k,features | --no-startup | --startup]`:
  * measures the transports side by side in headless Chromium, and start-up in every engine the
  * tests run in (bench/startup/), and prints a table and a line per target, met or not, from real
  * measurements. Timing lives here, never in the tests. See docs/performance.md for
@@ -33,6 +33,15 @@ const OFFLINE_SECONDS = quick ? 10 : 60;
 const ANALYZER_COUNTS = [1, 4, 16, 32];
 const ANALYZERS_WARMUP_S = quick ? 1 : 3;
 const ANALYZERS_WINDOW_S = quick ? 2 : 8;
+/** The page's analysis at batch 1024 (shared), and the baselines doing the like work. */
+const FEATURE_RUNS = [
+  { label: 'levels (the default)', features: 'levels' },
+  { label: 'levels + spectrum 2048', features: 'levels spectrum', fftSize: 2048 },
+  { label: 'levels + pitch', features: 'levels pitch' },
+  { label: 'all: levels, spectrum 2048, pitch, zcr', features: 'levels spectrum pitch zcr', fftSize: 2048 },
+  { label: 'Meyda rms, zcr, amplitudeSpectrum (1024) in a listener, beside levels', features: 'levels', baseline: 'meyda' },
+  { label: 'AnalyserNode 2048: time and frequency data at each animation frame', mode: 'analyser', fftSize: 2048 },
+];
 /** The cost of process(): seconds rendered offline per render, and renders per variant. */
 const COST_SECONDS = quick ? 5 : 30;
 const COST_REPEATS = quick ? 1 : 3;
@@ -56,7 +65,7 @@ const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
 /** Only the underrun calibration and the return groups. */
 const calibrationOnly = process.argv.includes('--calibration-only');
-/** `--only=`: just these of the phases below (analyzers side by side, the cost of process(), the 96 kHz rows). */
+/** `--only=`: just these of the phases below (analyzers side by side, the cost of process(), the 96 kHz rows, the features). */
 const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
 const ONLY = new Set(onlyArgument ? onlyArgument.slice('--only='.length).split(',') : []);
 const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly || calibrationOnly || ONLY.size > 0;
@@ -89,6 +98,9 @@ async function measure({
   analyzers = 1,
   contextGroup = null,
   sampleRate = null,
+  features = null,
+  fftSize = null,
+  baseline = null,
 }) {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
@@ -101,6 +113,9 @@ async function measure({
   }
   if (contextGroup !== null) query.set('context-group', contextGroup);
   if (sampleRate !== null) query.set('sample-rate', sampleRate);
+  if (features !== null) query.set('features', features);
+  if (fftSize !== null) query.set('fft-size', fftSize);
+  if (baseline !== null) query.set('baseline', baseline);
   await page.goto(`${origin}/bench/index.html?${query}`);
   await page.evaluate(() => window.bench.start());
   if (hasWorklet) await worklet.ready();
@@ -144,6 +159,9 @@ async function measure({
     window,
     analyzers,
     contextGroup,
+    features,
+    fftSize,
+    baseline,
     // The heap sampled is the first context's worklet: per batch it carried.
     audioHeap: hasWorklet ? audioHeap.result(window.seconds, window.firstContextBatches) : null,
     mainHeap: mainHeap.result(window.seconds, window.batches),
@@ -265,6 +283,11 @@ try {
         }
       }
     }
+  }
+  for (const { label, mode = 'shared', ...analysis } of runsPhase('features') ? FEATURE_RUNS : []) {
+    progress(`features, batch 1024, ${label}: ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
+    const run = await measure({ mode, batchSize: 1024, channels: 1, windowSeconds: WINDOW_S, ...analysis });
+    runs.push({ phase: 'features', label, ...run });
   }
   if (runsPhase('cost')) {
     for (const channels of [1, 8]) {

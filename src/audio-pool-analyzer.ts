@@ -4,16 +4,25 @@ import type { SourceInput } from './audio-sources.js';
 import { CaptureController } from './capture-controller.js';
 import {
   type ActiveTransport,
+  ANALYSIS_OPTION_NAMES,
+  ANALYSIS_OPTIONS,
+  type AnalysisConfig,
   CAPTURE_OPTION_NAMES,
   CAPTURE_OPTIONS,
   type CaptureConfig,
   CONTEXT_OPTIONS,
   type ContextConfig,
+  DEFAULT_ANALYSIS,
   DEFAULT_CONFIG,
   DEFAULT_CONTEXT,
+  FEATURES,
+  type Feature,
   type LatencyCategory,
   type OptionResult,
+  ORDERED_ANALYSIS_OPTIONS,
+  parseAnalysisNumber,
   parseContextOption,
+  parseFeatures,
   parseOption,
   type Transport,
 } from './config.js';
@@ -41,7 +50,7 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  *
  * @slot - Anything to show inside the analyzer (it renders nothing of its own).
  *
- * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `gapFrames`, `bufferId`, `retain()`.
+ * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `gapFrames`, `bufferId`, `retain()`, and what `features` names (`rmsDb`, `peakDb`, `clippedSamples`, `spectrum`, `pitch`, `clarity`, `zcr`; null when not asked for).
  * @fires {CustomEvent<AnalyzerStats>} pool-stats - The stats snapshot, every `stats-interval` ms and on `requestStats()`: the pool (`transport`, `poolSize`, `buffers`, `available`, `inFlight`, `processing`, `maxInFlight`, `slotStates`, `slotAgesMs`), its traffic (`acquisitions`, `hits`, `misses`, `hitRate`, `returns`, `reclaims`, `allocations`, `allocationsAfterStart`, `turnoverAvgMs`, `turnoverMaxMs`, `invalidReturns` by reason), the audio (`deliveredBatches`, `deliveredFrames`, `skippedBatches`, `skippedFrames`, `exhaustions`, `renderedFrames`, `pendingFrames`, `renderGaps`, `renderGapFrames`), the page's side (`framesDispatched`, `buffersReturned`, `returnMessages`, `wakeups`, `retained`, `outputUnderruns`, ...); every field in docs/stats.md.
  * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
  * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.
@@ -167,6 +176,95 @@ export class AudioPoolAnalyzer extends LitElement {
     this.setContextOption('contextGroup', value);
   }
 
+  /**
+   * What each `analysis-frame` carries beyond the samples, `rms` and `peak`: names separated by
+   * spaces from `levels` (the default: `rmsDb`, `peakDb`, `clippedSamples`), `spectrum`, `pitch`
+   * (`pitch`, `clarity`) and `zcr`. Unknown names give `invalid-attribute`; the rest still run.
+   * Computed on the main thread; changes apply from the next frame.
+   */
+  @property({ attribute: 'features', converter: rawAttribute })
+  get features(): readonly Feature[] {
+    return this.analysisConfig.features;
+  }
+  set features(value: readonly Feature[] | string | null) {
+    const previous = this.analysisConfig.features;
+    let next: readonly Feature[] = ANALYSIS_OPTIONS.features.default;
+    if (value !== null && value !== undefined) {
+      const { value: known, unknown } = parseFeatures(value);
+      if (unknown.length > 0) {
+        const reason = `${ANALYSIS_OPTIONS.features.attribute} takes ${FEATURES.join(', ')}; got ${unknown.map((name) => JSON.stringify(name)).join(', ')}`;
+        this.reportInvalid(ANALYSIS_OPTIONS.features.attribute, reason, known.join(' ') || 'none');
+      }
+      next = known;
+    }
+    if (next.join(' ') === previous.join(' ')) return;
+    this.analysisConfig = { ...this.analysisConfig, features: next };
+    this.requestUpdate('features', previous);
+  }
+
+  /** Frames per spectrum: a power of two from 32 to 32768; absent or empty: the largest power of two up to `batch-size`. */
+  @property({ attribute: 'fft-size', converter: rawAttribute })
+  get fftSize(): number | null {
+    return this.analysisConfig.fftSize;
+  }
+  set fftSize(value: number | string | null) {
+    this.setAnalysisOption('fftSize', value);
+  }
+
+  /** 0–1 (default 0.8): how much of the previous spectrum each new one keeps, as the AnalyserNode's `smoothingTimeConstant`. */
+  @property({ attribute: 'smoothing', converter: rawAttribute })
+  get smoothing(): number {
+    return this.analysisConfig.smoothing;
+  }
+  set smoothing(value: number | string | null) {
+    this.setAnalysisOption('smoothing', value);
+  }
+
+  /** The spectrum's floor in dB (-200–0, default -100); must be below `max-decibels`. */
+  @property({ attribute: 'min-decibels', converter: rawAttribute })
+  get minDecibels(): number {
+    return this.analysisConfig.minDecibels;
+  }
+  set minDecibels(value: number | string | null) {
+    this.setAnalysisOption('minDecibels', value);
+  }
+
+  /** The spectrum's ceiling in dB (-200–0, default 0). */
+  @property({ attribute: 'max-decibels', converter: rawAttribute })
+  get maxDecibels(): number {
+    return this.analysisConfig.maxDecibels;
+  }
+  set maxDecibels(value: number | string | null) {
+    this.setAnalysisOption('maxDecibels', value);
+  }
+
+  /** The lowest pitch searched for, Hz (20–4000, default 60); must be below `pitch-max`. */
+  @property({ attribute: 'pitch-min', converter: rawAttribute })
+  get pitchMin(): number {
+    return this.analysisConfig.pitchMin;
+  }
+  set pitchMin(value: number | string | null) {
+    this.setAnalysisOption('pitchMin', value);
+  }
+
+  /** The highest pitch searched for, Hz (40–20000, default 2000; at most half the sample rate). */
+  @property({ attribute: 'pitch-max', converter: rawAttribute })
+  get pitchMax(): number {
+    return this.analysisConfig.pitchMax;
+  }
+  set pitchMax(value: number | string | null) {
+    this.setAnalysisOption('pitchMax', value);
+  }
+
+  /** 0–1 (default 0.9): below this clarity a frame's `pitch` is null. */
+  @property({ attribute: 'pitch-clarity', converter: rawAttribute })
+  get pitchClarity(): number {
+    return this.analysisConfig.pitchClarity;
+  }
+  set pitchClarity(value: number | string | null) {
+    this.setAnalysisOption('pitchClarity', value);
+  }
+
   /** `test-tone`, `microphone`, or a CSS selector of an `<audio>`/`<video>`; absent: nothing until `connectSource()`. */
   @property({ attribute: 'source' })
   source: string | null = null;
@@ -181,6 +279,7 @@ export class AudioPoolAnalyzer extends LitElement {
 
   private config: CaptureConfig = { ...DEFAULT_CONFIG };
   private contextConfig: ContextConfig = { ...DEFAULT_CONTEXT };
+  private analysisConfig: AnalysisConfig = { ...DEFAULT_ANALYSIS };
   private pendingErrors: AnalyzerErrorDetail[] = [];
   private readonly capture = new CaptureController(this, {
     config: () => this.config,
@@ -297,6 +396,7 @@ export class AudioPoolAnalyzer extends LitElement {
       if (changed.has(name)) Object.assign(changes, { [name]: this.config[name] });
     }
     if (Object.keys(changes).length > 0) this.capture.configure(changes);
+    if (ANALYSIS_OPTION_NAMES.some((name) => changed.has(name))) this.configureAnalysis(changed);
     // Not on the first update (old value undefined): a connectSource() made before it must stand.
     if (changed.has('source') && changed.get('source') !== undefined) this.capture.sourceAttributeChanged();
     this.reflectStats();
@@ -329,6 +429,37 @@ export class AudioPoolAnalyzer extends LitElement {
     if (next === undefined || next === previous) return;
     this.contextConfig = { ...this.contextConfig, [name]: next };
     this.requestUpdate(name, previous);
+  }
+
+  /** As setOption, for the options of the page's analysis. */
+  private setAnalysisOption<K extends Exclude<keyof AnalysisConfig, 'features'>>(name: K, value: unknown): void {
+    const previous = this.analysisConfig[name];
+    const option: { attribute: string; unset?: string } = ANALYSIS_OPTIONS[name];
+    const next = this.optionValue(
+      value,
+      DEFAULT_ANALYSIS[name],
+      () => parseAnalysisNumber(name, value),
+      option.attribute,
+      previous ?? option.unset,
+    );
+    if (next === undefined || next === previous) return;
+    this.analysisConfig = { ...this.analysisConfig, [name]: next };
+    this.requestUpdate(name, previous);
+  }
+
+  /** Hands the analysis options over, once per update; a range out of order is reported (and runs at its defaults). */
+  private configureAnalysis(changed: PropertyValues<this>): void {
+    for (const [min, max] of ORDERED_ANALYSIS_OPTIONS) {
+      if (!changed.has(min) && !changed.has(max)) continue;
+      if (this.analysisConfig[min] < this.analysisConfig[max]) continue;
+      const [minAttribute, maxAttribute] = [ANALYSIS_OPTIONS[min].attribute, ANALYSIS_OPTIONS[max].attribute];
+      this.reportInvalid(
+        changed.has(min) ? minAttribute : maxAttribute,
+        `${minAttribute} (${this.analysisConfig[min]}) must be below ${maxAttribute} (${this.analysisConfig[max]})`,
+        `the defaults, ${DEFAULT_ANALYSIS[min]} and ${DEFAULT_ANALYSIS[max]}, until it is`,
+      );
+    }
+    this.capture.analysis.configure(this.analysisConfig);
   }
 
   /** The value an option takes: its default for null or undefined, else the parsed value; undefined, reported, when refused. */

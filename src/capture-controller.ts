@@ -15,6 +15,7 @@ import { CaptureSession } from './capture-session.js';
 import type { ActiveTransport, CaptureConfig, ContextConfig, WorkletConfig } from './config.js';
 import { type ContextLease, leaseContext } from './context-groups.js';
 import { type AnalyzerErrorCode, type AnalyzerState, type AnalyzerStats, emit, type OutputUnderruns } from './events.js';
+import { FrameAnalysis } from './frame-analysis.js';
 import type { WorkletErrorCode } from './protocol.js';
 import type { PoolStats } from './stats.js';
 import { resolveTransport } from './transports/index.js';
@@ -66,6 +67,8 @@ export class CaptureController implements ReactiveController {
   stats: AnalyzerStats | null = null;
   /** The transport that runs (or last ran): `transport` resolved for this page, then as the worklet reports it. */
   transportActive: ActiveTransport | null = null;
+  /** Computes each frame's features before it is dispatched; `configure()` it with the host's options. */
+  readonly analysis = new FrameAnalysis();
 
   private readonly host: ReactiveControllerHost & HTMLElement;
   private readonly options: CaptureControllerConfig;
@@ -285,7 +288,10 @@ export class CaptureController implements ReactiveController {
       void this.stop();
     };
     this.session = new CaptureSession(node.port, context.sampleRate, config, {
-      frame: (frame) => emit(this.host, 'analysis-frame', frame),
+      frame: (frame) => {
+        this.analysis.analyze(frame);
+        emit(this.host, 'analysis-frame', frame);
+      },
       stats: (stats) => this.absorbStats(stats, this.session, context),
       exhausted: (frame) => emit(this.host, 'pool-exhausted', { frame, time: frame / context.sampleRate }),
       reclaimed: (bufferId, ageMs) => emit(this.host, 'buffer-reclaimed', { bufferId, ageMs }),

@@ -49,6 +49,13 @@ class DispatchedFrame implements AnalysisFrame {
   readonly channelData: Float32Array[];
   readonly rms: number[];
   readonly peak: number[];
+  rmsDb: Float64Array | null = null;
+  peakDb: Float64Array | null = null;
+  clippedSamples: Uint32Array | null = null;
+  spectrum: Float32Array | null = null;
+  pitch: number | null = null;
+  clarity: number | null = null;
+  zcr: number | null = null;
   readonly skippedFrames: number;
   readonly gapFrames: number;
   readonly bufferId: number;
@@ -56,6 +63,8 @@ class DispatchedFrame implements AnalysisFrame {
   #retainer: Retainer | null;
   #token: unknown;
   #retained = false;
+  #dispatching = true;
+  #featuresKept = false;
 
   constructor(header: BatchHeader, channelData: Float32Array[], sampleRate: number, retainer: Retainer | null, token: unknown) {
     this.sequence = header.sequence;
@@ -76,6 +85,14 @@ class DispatchedFrame implements AnalysisFrame {
   }
 
   retain(): () => void {
+    if (this.#dispatching && !this.#featuresKept) {
+      // The feature arrays are reused for the next frame: a retained frame gets its own.
+      this.#featuresKept = true;
+      this.rmsDb = this.rmsDb?.slice() ?? null;
+      this.peakDb = this.peakDb?.slice() ?? null;
+      this.clippedSamples = this.clippedSamples?.slice() ?? null;
+      this.spectrum = this.spectrum?.slice() ?? null;
+    }
     if (this.#retainer === null || this.#retained) return noop;
     this.#retained = true;
     return this.#retainer.retain(this.bufferId, this.sequence, this.#token);
@@ -83,6 +100,7 @@ class DispatchedFrame implements AnalysisFrame {
 
   /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch. */
   static close(frame: DispatchedFrame): boolean {
+    frame.#dispatching = false;
     frame.#retainer = null;
     frame.#token = null;
     return frame.#retained;

@@ -116,6 +116,93 @@ export const DEFAULT_CONTEXT: Readonly<ContextConfig> = Object.freeze({
 
 export type OptionResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** What `analysis-frame` carries beyond the samples, computed on the main thread. */
+export const FEATURES = ['levels', 'spectrum', 'pitch', 'zcr'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+/** How the page analyzes each frame. Every option can change while running; the next frame follows. */
+export interface AnalysisConfig {
+  /** The features computed, in no particular order. */
+  features: readonly Feature[];
+  /** Frames per spectrum (a power of two); null: the largest power of two up to the batch size. */
+  fftSize: number | null;
+  /** 0–1: how much of the previous spectrum each new one keeps, as the AnalyserNode's smoothingTimeConstant. */
+  smoothing: number;
+  /** The spectrum's dB values are clamped to this range. */
+  minDecibels: number;
+  maxDecibels: number;
+  /** The pitch searched for, Hz. */
+  pitchMin: number;
+  pitchMax: number;
+  /** Below this clarity (0–1) a frame's pitch is null. */
+  pitchClarity: number;
+}
+
+/** Declarations of the analysis options, keyed by property name; `min` and `max` bound numbers. */
+export const ANALYSIS_OPTIONS = {
+  features: { attribute: 'features', default: ['levels'] as readonly Feature[], values: FEATURES },
+  fftSize: { attribute: 'fft-size', default: null, unset: 'the largest power of two up to batch-size', min: 32, max: 32768 },
+  smoothing: { attribute: 'smoothing', default: 0.8, min: 0, max: 1 },
+  minDecibels: { attribute: 'min-decibels', default: -100, min: -200, max: 0 },
+  maxDecibels: { attribute: 'max-decibels', default: 0, min: -200, max: 0 },
+  pitchMin: { attribute: 'pitch-min', default: 60, min: 20, max: 4000 },
+  pitchMax: { attribute: 'pitch-max', default: 2000, min: 40, max: 20000 },
+  pitchClarity: { attribute: 'pitch-clarity', default: 0.9, min: 0, max: 1 },
+} as const satisfies {
+  readonly [K in keyof AnalysisConfig]: {
+    readonly attribute: string;
+    readonly default: AnalysisConfig[K];
+    readonly [detail: string]: unknown;
+  };
+};
+
+export const ANALYSIS_OPTION_NAMES = Object.keys(ANALYSIS_OPTIONS) as readonly (keyof AnalysisConfig)[];
+
+export const DEFAULT_ANALYSIS: Readonly<AnalysisConfig> = Object.freeze(
+  Object.fromEntries(ANALYSIS_OPTION_NAMES.map((name) => [name, ANALYSIS_OPTIONS[name].default])) as unknown as AnalysisConfig,
+);
+
+/** The options that must be ordered (min below max), and what is used while they are not. */
+export const ORDERED_ANALYSIS_OPTIONS = [
+  ['minDecibels', 'maxDecibels'],
+  ['pitchMin', 'pitchMax'],
+] as const satisfies readonly (readonly [keyof AnalysisConfig, keyof AnalysisConfig])[];
+
+/**
+ * `features` as written: names separated by white space. Unknown names are left out and named in
+ * `unknown`; the rest stand. Never throws.
+ */
+export function parseFeatures(input: unknown): { value: Feature[]; unknown: string[] } {
+  if (Array.isArray(input)) return parseFeatures(input.join(' '));
+  const names = typeof input === 'string' ? input.split(/\s+/).filter((name) => name !== '') : [String(input)];
+  const value = FEATURES.filter((feature) => names.includes(feature));
+  return { value, unknown: names.filter((name) => !(FEATURES as readonly string[]).includes(name)) };
+}
+
+/** Checks one numeric analysis option (`fftSize` must be a power of two; empty is its default). Never throws. */
+export function parseAnalysisNumber<K extends Exclude<keyof AnalysisConfig, 'features'>>(
+  name: K,
+  input: unknown,
+): OptionResult<AnalysisConfig[K]> {
+  const option = ANALYSIS_OPTIONS[name];
+  if (name === 'fftSize') {
+    if (typeof input === 'string' && input.trim() === '') return { ok: true, value: null as AnalysisConfig[K] };
+    const value = integerIn(input, option);
+    if (value === null || (value & (value - 1)) !== 0) {
+      return {
+        ok: false,
+        reason: `${option.attribute} must be a power of two from ${option.min} to ${option.max}, or empty for ${ANALYSIS_OPTIONS.fftSize.unset}; got ${describeValue(input)}`,
+      };
+    }
+    return { ok: true, value: value as AnalysisConfig[K] };
+  }
+  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < option.min || value > option.max) {
+    return { ok: false, reason: `${option.attribute} must be a number from ${option.min} to ${option.max}; got ${describeValue(input)}` };
+  }
+  return { ok: true, value: value as AnalysisConfig[K] };
+}
+
 /**
  * Checks one context option, given as a number or a string (an attribute). An empty string is the
  * default (the device's rate). Never throws.

@@ -22,6 +22,29 @@ export interface AnalysisFrame {
   /** Largest absolute sample per channel. */
   peak: number[];
   /**
+   * The features the analyzer's `features` names, computed on the main thread; null when not
+   * asked for. The typed arrays are reused for the next frame: like `channelData`, they are valid
+   * **during dispatch only**, and `retain()` gives the frame copies of its own.
+   *
+   * `levels`: `rms` and `peak` in dBFS per channel (-Infinity for silence).
+   */
+  rmsDb: Float64Array | null;
+  peakDb: Float64Array | null;
+  /** `levels`: samples at or beyond full scale (|x| ≥ 32767/32768) per channel. */
+  clippedSamples: Uint32Array | null;
+  /**
+   * `spectrum`: dB per bin (clamped to `min-decibels`–`max-decibels`) of the channels' mean over
+   * the last `fft-size` frames, Hann-windowed and smoothed; `fft-size / 2` bins, bin k centred on
+   * `k × sampleRate / fft-size` Hz. A full-scale sine at a bin's centre reads 0 dB.
+   */
+  spectrum: Float32Array | null;
+  /** `pitch`: the fundamental frequency in Hz of the channels' mean (McLeod pitch method); null below `pitch-clarity` or when not asked for. */
+  pitch: number | null;
+  /** `pitch`: how periodic the window was, 0–1. */
+  clarity: number | null;
+  /** `zcr`: sign changes per second of the channels' mean over this frame. */
+  zcr: number | null;
+  /**
    * Frames captured but not delivered right before this batch: skipped because no slot was free,
    * or staged when a render gap came (so that no batch spans a gap).
    */

@@ -85,4 +85,53 @@ describe('demo page', () => {
     await until(demo, () => text('#state') === 'stopped', 'state stopped');
     expect([start.disabled, stop.disabled], 'Start and Stop once stopped').to.deep.equal([false, true]);
   });
+
+  it('tunes: names the test tone A4 within a few cents, with its level, a spectrum and the stats panel; then follows the microphone', async () => {
+    await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
+    const iframe = await loadedFrame('/demo/tuner.html', { title: 'tuner', style: 'width: 1200px; height: 1000px; border: 0' });
+    const demo = iframe.contentWindow as Window;
+    const page = iframe.contentDocument as Document;
+    await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');
+    const analyzer = page.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+    const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
+    expect(analyzer.features).to.deep.equal(['levels', 'spectrum', 'pitch']);
+    expect(page.querySelector('pool-stats-panel')?.getAttribute('for')).to.equal('analyzer');
+
+    const source = page.querySelector('select[name="source"]') as HTMLSelectElement;
+    source.value = 'test-tone';
+    source.dispatchEvent(new Event('change', { bubbles: true }));
+    (page.querySelector('#start') as HTMLButtonElement).click();
+    await until(demo, () => text('#note') === 'A4', 'the note A4');
+    expect(Math.abs(Number.parseInt(text('#cents'), 10))).to.be.at.most(5);
+    expect(text('#frequency')).to.match(/^4[34]\d\.\d Hz$/);
+    // The test tone's rms: 0.5 / √2, -9.0 dBFS.
+    await until(demo, () => text('#level') === '-9.0 dBFS', 'the level in dBFS');
+    const canvas = page.querySelector('#spectrum') as HTMLCanvasElement;
+    const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+    expect(
+      pixels.some((value, i) => i % 4 === 3 && value > 0),
+      'the spectrum is drawn',
+    ).to.equal(true);
+    expect(text('#error')).to.equal('');
+
+    // The engine's fake microphone: whatever tone it carries, the tuner names a note or says there is no clear pitch.
+    const prototype = (demo as unknown as { MediaDevices: typeof MediaDevices }).MediaDevices.prototype;
+    const original = prototype.getUserMedia;
+    let framesSinceMicrophone = -1;
+    analyzer.addEventListener('analysis-frame', () => {
+      if (framesSinceMicrophone >= 0) framesSinceMicrophone++;
+    });
+    prototype.getUserMedia = async function (this: MediaDevices, constraints) {
+      const stream = await original.call(this, constraints);
+      framesSinceMicrophone = 0;
+      return stream;
+    };
+    source.value = 'microphone';
+    source.dispatchEvent(new Event('change', { bubbles: true }));
+    await until(demo, () => framesSinceMicrophone >= 10, 'frames from the microphone');
+    prototype.getUserMedia = original;
+    expect(analyzer.state).to.equal('running');
+    expect(text('#error')).to.equal('');
+    expect(text('#note') === '–' ? text('#cents') : text('#note')).to.match(/^(no clear pitch|[A-G]♯?-?\d)$/);
+  });
 });

@@ -1,6 +1,16 @@
 import { expect } from '@open-wc/testing';
 import '../src/index.js';
-import { CAPTURE_OPTIONS, CONTEXT_OPTIONS, DEFAULT_CONFIG, DEFAULT_CONTEXT, LATENCY_CATEGORIES, TRANSPORTS } from '../src/config.js';
+import {
+  ANALYSIS_OPTIONS,
+  CAPTURE_OPTIONS,
+  CONTEXT_OPTIONS,
+  DEFAULT_ANALYSIS,
+  DEFAULT_CONFIG,
+  DEFAULT_CONTEXT,
+  FEATURES,
+  LATENCY_CATEGORIES,
+  TRANSPORTS,
+} from '../src/config.js';
 import { ANALYZER_STATES } from '../src/events.js';
 import { ACTIVE_TRANSPORTS } from '../src/index.js';
 import { running, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
@@ -73,16 +83,19 @@ describe('custom-elements.json', () => {
   it("gives every option attribute its default and spells out the analyzer's unions", async () => {
     const analyzer = await element('audio-pool-analyzer');
     const attribute = (name: string) => analyzer.attributes?.find((each) => each.name === name);
-    const defaults: Record<string, unknown> = { ...DEFAULT_CONFIG, ...DEFAULT_CONTEXT };
-    for (const [field, option] of [...Object.entries(CAPTURE_OPTIONS), ...Object.entries(CONTEXT_OPTIONS)]) {
+    const defaults: Record<string, unknown> = { ...DEFAULT_CONFIG, ...DEFAULT_CONTEXT, ...DEFAULT_ANALYSIS };
+    const options = [...Object.entries(CAPTURE_OPTIONS), ...Object.entries(CONTEXT_OPTIONS), ...Object.entries(ANALYSIS_OPTIONS)];
+    for (const [field, option] of options) {
       const value = defaults[field];
-      expect(attribute(option.attribute)?.default, option.attribute).to.equal(typeof value === 'string' ? `'${value}'` : String(value));
+      const written = typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? `'${value.join(' ')}'` : String(value);
+      expect(attribute(option.attribute)?.default, option.attribute).to.equal(written);
       expect(attribute(option.attribute)?.fieldName, option.attribute).to.equal(field);
     }
     expect(attribute('transport')?.type?.text).to.equal(union(TRANSPORTS));
     expect(attribute('state')?.type?.text).to.equal(union(ANALYZER_STATES));
     expect(attribute('transport-active')?.type?.text).to.equal(`${union(ACTIVE_TRANSPORTS)} | null`);
     expect(attribute('latency-hint')?.type?.text).to.equal(`${union(LATENCY_CATEGORIES)} | number`);
+    expect(attribute('features')?.type?.text).to.equal(`readonly (${union(FEATURES)})[]`);
   });
 
   it('links every attribute to a real property, marks the read-only ones reflected, and lists no private member', async () => {
