@@ -204,12 +204,29 @@ async function buildBundledApps(root) {
   return apps;
 }
 
+/** `tsc`'s diagnostics for each JSX view of the installed package ('' when it compiles), by framework. */
+function checkJsxViews() {
+  const views = `${PACKAGE_TEST_DIR}/jsx`;
+  cpSync('test/fixtures/jsx', views, { recursive: true });
+  const diagnostics = {};
+  for (const framework of ['react', 'preact']) {
+    try {
+      execFileSync('npx', ['tsc', '-p', `${views}/tsconfig.${framework}.json`], { encoding: 'utf8', stdio: 'pipe' });
+      diagnostics[framework] = '';
+    } catch (error) {
+      diagnostics[framework] = `${error.stdout}${error.stderr}`.trim() || String(error);
+    }
+  }
+  return diagnostics;
+}
+
 /**
  * executeServerCommand('install-packed-package') packs the library with `npm pack` from a copy of
  * the checkout that has no build output (its prepack script builds it), installs the tarball into
  * a fresh folder served by the test server, builds an app that imports it with Vite, webpack,
- * Rollup and esbuild, and answers with the URL paths of a plain page and of the built apps, and
- * the list of files in the tarball.
+ * Rollup and esbuild, type-checks a React 19 and a Preact view of the elements (test/fixtures/jsx/),
+ * and answers with the URL paths of a plain page and of the built apps, the list of files in the
+ * tarball and what `tsc` said of each view.
  */
 export function installPackedPackage() {
   return {
@@ -251,6 +268,7 @@ export function installPackedPackage() {
         quiet,
       );
       return {
+        jsx: checkJsxViews(),
         page: `/${PACKAGE_TEST_DIR}/index.html`,
         app: `/${PACKAGE_TEST_DIR}/app-dist/index.html`,
         appFiles: readdirSync(`${PACKAGE_TEST_DIR}/app-dist/assets`),

@@ -11,6 +11,8 @@ interface BundledApp {
 }
 
 interface InstalledPackage {
+  /** What `tsc` said of the React 19 and the Preact view (test/fixtures/jsx/), '' when they compile. */
+  jsx: Record<'react' | 'preact', string>;
   page: string;
   app: string;
   appFiles: string[];
@@ -64,6 +66,7 @@ describe('the packed package', function () {
       'dist/src/pool-stats-panel.js',
       'dist/src/audio-pool-capture-processor.js',
       'dist/src/standalone.js',
+      'dist/types/jsx.d.ts',
       'custom-elements.json',
       'README.md',
       'LICENSE',
@@ -128,6 +131,12 @@ describe('the packed package', function () {
     expect(transport?.values?.map((value) => value.name)).to.deep.equal(['auto', 'shared', 'copy', 'ping-pong', 'allocate']);
     const css = (await (await fetch(`${root}dist/editor/vscode.css-custom-data.json`)).json()) as { properties: { name: string }[] };
     expect(css.properties.map((property) => property.name)).to.include('--pool-stats-panel-background');
+  });
+
+  it('types the elements in React 19 and Preact JSX: attributes, their unions, and events with their detail', () => {
+    // Each view also holds a wrong transport and a detail field that does not exist, each marked
+    // as an expected error: were they accepted, tsc would report the unused expectations.
+    expect(installed.jsx).to.deep.equal({ react: '', preact: '' });
   });
 
   it('links its README to the docs it ships by absolute URLs, so the links work on the registry page', async () => {
