@@ -123,7 +123,7 @@ describe('<audio-pool-analyzer>: sample rates and latency', () => {
     });
   }
 
-  for (const rate of [22050, 96000]) {
+  for (const rate of RATES) {
     it(`reclaims a retained buffer after the timeout in ms of audio time at ${rate} Hz`, async () => {
       const timeout = 300;
       const analyzer = await toneAnalyzer({ 'sample-rate': rate, transport: 'ping-pong', 'batch-size': 128, timeout });
@@ -135,11 +135,13 @@ describe('<audio-pool-analyzer>: sample rates and latency', () => {
       });
       const reclaimed = nextEvent(analyzer, 'buffer-reclaimed', (event) => event.detail.bufferId === retained?.bufferId);
       await running(analyzer);
-      expect(analyzer.context?.sampleRate).to.equal(rate);
+      const actual = analyzer.context?.sampleRate as number;
+      // An engine that refuses the rate runs the analyzer at the device's (the test above checks the error): the timeout holds there too.
+      if (actual !== rate) expect(rate, 'only 8000 Hz may be refused').to.equal(8000);
       const { detail } = await reclaimed;
       const heardAfter = (analyzer.context?.currentTime ?? 0) - (retained?.endTime ?? 0);
       // Checked once per render quantum: reclaimed within a quantum or two of the timeout, as the worklet tells it.
-      expect(detail.ageMs).to.be.within(timeout, timeout + (2 * 128 * 1000) / rate);
+      expect(detail.ageMs).to.be.within(timeout, timeout + (2 * 128 * 1000) / actual);
       // And by the page's own audio clock: not before the timeout, nor long after (a wrong rate would be off by 2 × or more).
       expect(heardAfter).to.be.within(timeout / 1000 - 0.005, timeout / 1000 + 0.3);
     });
