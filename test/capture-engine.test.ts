@@ -457,6 +457,29 @@ describe('CaptureEngine', () => {
     });
   }
 
+  it('keeps its own count when the clock reads behind it (stale or stepped back), so frames stay contiguous and say what is missing', () => {
+    const harness = new Harness({ batchSize: 1024, poolSize: 64 });
+    // The clock as process() reads it, one reading per quantum of 128: a step back of 256 right
+    // after a batch, a leap ahead, the same value twice, then on from there.
+    const readings = [0, 128, 256, 384, 512, 640, 768, 896, 768, 896, 1024, 1152, 4096, 4096, 4224];
+    for (let step = 1; step <= 40; step++) readings.push(4224 + step * 128);
+    for (const reading of readings) harness.engine.process(rampQuantum(reading, 128, 1), 128, reading);
+    harness.frame = (readings.at(-1) as number) + 128;
+    const headers = harness.port.drain().map((batch) => batch.header);
+    expect(headers.length).to.be.at.least(4);
+    for (let i = 1; i < headers.length; i++) {
+      const [previous, current] = [headers[i - 1] as BatchHeader, headers[i] as BatchHeader];
+      expect(current.frame, `batch ${current.sequence}`).to.equal(
+        previous.frame + previous.frames + current.skippedFrames + current.gapFrames,
+      );
+    }
+    const stats = harness.stats();
+    // Only the reading ahead of the engine's count is a gap: 4096 where the count stood at 1536
+    // (it went on through the readings behind it).
+    expect([stats.renderGaps, stats.renderGapFrames]).to.deep.equal([1, 4096 - 1536]);
+    expectAccounted(stats);
+  });
+
   it('writes the samples right after the header', () => {
     const harness = new Harness({ batchSize: 128 });
     harness.render(128);

@@ -90,11 +90,14 @@ export class CaptureEngine {
 
   /**
    * Consumes one render quantum of the first input (`undefined` or fewer channels than
-   * configured: the missing channels are silence). Returns false once stopped, which lets the
-   * browser drop the processor. Never throws.
+   * configured: the missing channels are silence), read at context frame `clockFrame`. Returns
+   * false once stopped, which lets the browser drop the processor. Never throws.
    */
-  process(input: readonly Float32Array[] | undefined, quantumFrames: number, nowFrame: number): boolean {
+  process(input: readonly Float32Array[] | undefined, quantumFrames: number, clockFrame: number): boolean {
     if (this.stopped) return false;
+    // The engine's own count, moved on by the clock only when it reads ahead (a render gap): a
+    // reading behind it (the same value twice, or a step back) must not number frames twice.
+    const nowFrame = this.expectedFrame < 0 || clockFrame > this.expectedFrame ? clockFrame : this.expectedFrame;
     try {
       this.noteRenderGap(nowFrame);
       this.expectedFrame = nowFrame + quantumFrames;
@@ -158,7 +161,7 @@ export class CaptureEngine {
    * contiguous in context time.
    */
   private noteRenderGap(nowFrame: number): void {
-    if (this.expectedFrame < 0 || nowFrame <= this.expectedFrame) return;
+    if (this.expectedFrame < 0 || nowFrame === this.expectedFrame) return;
     const stats = this.meters.stats;
     const gapFrames = nowFrame - this.expectedFrame;
     stats.renderGaps++;
