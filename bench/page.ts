@@ -33,6 +33,8 @@ export interface WindowResult {
   seconds: number;
   batches: number;
   expectedBatches: number;
+  /** Frames skipped between recorded frames, all tracks together (skips at the window's edges left out). */
+  skippedInWindow: number;
   /** Batches of the analyzers in the first AudioContext (the worklet whose heap the bench samples). */
   firstContextBatches: number;
   /** The analyzers on the page, and the AudioContexts they ran in. */
@@ -118,6 +120,8 @@ interface Track {
 let tracks: Track[] = [];
 /** Batches received, all tracks together. */
 let batches = 0;
+/** Frames the recorded frames say were skipped between them (so not at the window's edges). */
+let skippedInWindow = 0;
 let latencyMs: number[] = [];
 let costMs: number[] = [];
 /** Shared transport: wake-ups timed so far (one in TIMED_WAKE_EVERY is). */
@@ -139,6 +143,8 @@ function record(frame: number, frames: number, skippedFrames: number, now: numbe
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
   }
+  // Skips reported by a frame after the track's first are skips inside the window.
+  if (track.firstFrame >= 0) skippedInWindow += skippedFrames;
   if (track.firstFrame < 0) track.firstFrame = frame;
   track.lastFrame = frame;
   track.batches++;
@@ -517,6 +523,7 @@ const bench = {
     windowStart = performance.now();
     for (const track of tracks) Object.assign(track, { firstFrame: -1, lastFrame: -1, batches: 0 });
     batches = 0;
+    skippedInWindow = 0;
     seenUpTo = -1;
     missedFrames = 0;
     repeatedFrames = 0;
@@ -544,6 +551,7 @@ const bench = {
         (sum, track) => sum + (track.firstFrame < 0 ? 0 : (track.lastFrame - track.firstFrame) / batchSize + 1),
         0,
       ),
+      skippedInWindow,
       firstContextBatches: tracks.reduce((sum, track) => sum + (track.context === context ? track.batches : 0), 0),
       analyzers: tracks.length,
       contexts: contexts.length,
