@@ -408,43 +408,33 @@ export class AudioPoolAnalyzer extends LitElement {
 
   /** The one place option values are checked: a bad value leaves the last valid one in place. */
   private setOption<K extends keyof CaptureConfig>(name: K, value: unknown): void {
-    const previous = this.config[name];
-    const next = this.optionValue(value, DEFAULT_CONFIG[name], () => parseOption(name, value), CAPTURE_OPTIONS[name].attribute, previous);
-    if (next === undefined || next === previous) return;
-    this.config = { ...this.config, [name]: next };
-    this.requestUpdate(name, previous);
+    this.applyOption(
+      name,
+      this.config[name],
+      value,
+      DEFAULT_CONFIG[name],
+      () => parseOption(name, value),
+      CAPTURE_OPTIONS[name],
+      (next) => {
+        this.config = { ...this.config, [name]: next };
+      },
+    );
   }
 
   /** As setOption, for the options read when the context is made. */
   private setContextOption<K extends keyof ContextConfig>(name: K, value: unknown): void {
-    const previous = this.contextConfig[name];
-    const option: { attribute: string; unset?: string } = CONTEXT_OPTIONS[name];
-    const next = this.optionValue(
-      value,
-      DEFAULT_CONTEXT[name],
-      () => parseContextOption(name, value),
-      option.attribute,
-      previous ?? option.unset,
-    );
-    if (next === undefined || next === previous) return;
-    this.contextConfig = { ...this.contextConfig, [name]: next };
-    this.requestUpdate(name, previous);
+    const parse = () => parseContextOption(name, value);
+    this.applyOption(name, this.contextConfig[name], value, DEFAULT_CONTEXT[name], parse, CONTEXT_OPTIONS[name], (next) => {
+      this.contextConfig = { ...this.contextConfig, [name]: next };
+    });
   }
 
   /** As setOption, for the options of the page's analysis. */
   private setAnalysisOption<K extends Exclude<keyof AnalysisConfig, 'features'>>(name: K, value: unknown): void {
-    const previous = this.analysisConfig[name];
-    const option: { attribute: string; unset?: string } = ANALYSIS_OPTIONS[name];
-    const next = this.optionValue(
-      value,
-      DEFAULT_ANALYSIS[name],
-      () => parseAnalysisNumber(name, value),
-      option.attribute,
-      previous ?? option.unset,
-    );
-    if (next === undefined || next === previous) return;
-    this.analysisConfig = { ...this.analysisConfig, [name]: next };
-    this.requestUpdate(name, previous);
+    const parse = () => parseAnalysisNumber(name, value);
+    this.applyOption(name, this.analysisConfig[name], value, DEFAULT_ANALYSIS[name], parse, ANALYSIS_OPTIONS[name], (next) => {
+      this.analysisConfig = { ...this.analysisConfig, [name]: next };
+    });
   }
 
   /** Hands the analysis options over, once per update; a range out of order is reported (and runs at its defaults). */
@@ -462,13 +452,32 @@ export class AudioPoolAnalyzer extends LitElement {
     this.capture.analysis.configure(this.analysisConfig);
   }
 
-  /** The value an option takes: its default for null or undefined, else the parsed value; undefined, reported, when refused. */
-  private optionValue<T>(value: unknown, fallback: T, parse: () => OptionResult<T>, attribute: string, kept: unknown): T | undefined {
-    if (value === null || value === undefined) return fallback;
-    const parsed = parse();
-    if (parsed.ok) return parsed.value;
-    this.reportInvalid(attribute, parsed.reason, kept);
-    return undefined;
+  /**
+   * Stores an option's new value with `store` and requests the update: its default for null or
+   * undefined, else the parsed value. Nothing changes for the same value, nor for one refused,
+   * which is reported, the previous one kept.
+   */
+  private applyOption<T>(
+    name: string,
+    previous: T,
+    value: unknown,
+    fallback: T,
+    parse: () => OptionResult<T>,
+    option: { readonly attribute: string; readonly unset?: string },
+    store: (next: T) => void,
+  ): void {
+    let next = fallback;
+    if (value !== null && value !== undefined) {
+      const parsed = parse();
+      if (!parsed.ok) {
+        this.reportInvalid(option.attribute, parsed.reason, previous ?? option.unset);
+        return;
+      }
+      next = parsed.value;
+    }
+    if (next === previous) return;
+    store(next);
+    this.requestUpdate(name, previous);
   }
 
   private reportInvalid(attribute: string, reason: string, kept: unknown): void {

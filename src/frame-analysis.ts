@@ -94,15 +94,11 @@ export class FrameAnalysis {
     }
   }
 
-  /** The spectrum's size for frames of `frames`: the configured one, or the largest power of two up to it. */
-  fftSizeFor(frames: number): number {
-    return this.config.fftSize ?? 2 ** Math.floor(Math.log2(frames));
-  }
-
   private makePlan(channels: number, frames: number, sampleRate: number): Plan {
-    const { features, pitchMin } = this.config;
+    const { features, pitchMin, fftSize: configuredFftSize } = this.config;
     const has = (feature: Feature) => features.includes(feature);
-    const fftSize = has('spectrum') ? this.fftSizeFor(frames) : 0;
+    // The configured size, or the largest power of two up to a frame.
+    const fftSize = has('spectrum') ? (configuredFftSize ?? 2 ** Math.floor(Math.log2(frames))) : 0;
     // Two periods of the lowest pitch, at least a batch, as a power of two.
     const pitchSize = has('pitch') ? 2 ** Math.ceil(Math.log2(Math.max(frames, (2 * sampleRate) / pitchMin))) : 0;
     return {

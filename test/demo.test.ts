@@ -12,19 +12,24 @@ function until(frame: Window, condition: () => boolean, what: string, timeoutMs?
   return waitFor(condition, `demo: ${what}`, { view: frame, timeoutMs });
 }
 
+/** Loads a demo page on screen (its stats panel skips rendering while off-screen) once its elements are defined. */
+async function openDemo(src: string, title: string) {
+  await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
+  const iframe = await loadedFrame(src, { title, style: 'width: 1200px; height: 1000px; border: 0' });
+  const demo = iframe.contentWindow as Window;
+  const page = iframe.contentDocument as Document;
+  await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');
+  const analyzer = page.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+  const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
+  return { demo, page, analyzer, text };
+}
+
 describe('demo page', () => {
   afterEach(stopAnalyzersAndCleanup);
 
   it('starts from the Start button, counts frames, shows the pool and draws the waveform', async () => {
-    // The whole demo on screen: its stats panel skips rendering while off-screen.
-    await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
-    const iframe = await loadedFrame('/demo/index.html', { title: 'demo', style: 'width: 1200px; height: 1000px; border: 0' });
-    const demo = iframe.contentWindow as Window;
-    const page = iframe.contentDocument as Document;
-    await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');
-    const analyzer = page.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
+    const { demo, page, analyzer, text } = await openDemo('/demo/index.html', 'demo');
     const panel = page.querySelector('pool-stats-panel') as PoolStatsPanel;
-    const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
 
     const start = page.querySelector('#start') as HTMLButtonElement;
     const stop = page.querySelector('#stop') as HTMLButtonElement;
@@ -87,13 +92,7 @@ describe('demo page', () => {
   });
 
   it('tunes: names the test tone A4 within a few cents, with its level, a spectrum and the stats panel; then follows the microphone', async () => {
-    await executeServerCommand('resize-viewport', { width: 1240, height: 1040 });
-    const iframe = await loadedFrame('/demo/tuner.html', { title: 'tuner', style: 'width: 1200px; height: 1000px; border: 0' });
-    const demo = iframe.contentWindow as Window;
-    const page = iframe.contentDocument as Document;
-    await until(demo, () => demo.customElements.get('audio-pool-analyzer') !== undefined, 'the elements to be defined');
-    const analyzer = page.querySelector('audio-pool-analyzer') as AudioPoolAnalyzer;
-    const text = (selector: string) => page.querySelector(selector)?.textContent ?? '';
+    const { demo, page, analyzer, text } = await openDemo('/demo/tuner.html', 'tuner');
     expect(analyzer.features).to.deep.equal(['levels', 'spectrum', 'pitch']);
     expect(page.querySelector('pool-stats-panel')?.getAttribute('for')).to.equal('analyzer');
 
