@@ -47,33 +47,47 @@ async function webkit() {
   });
 }
 
+/** An error's message and the first lines of its stack, indented under the test it failed. */
+function describeError(error) {
+  const stack = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [error.message, ...stack.slice(0, 4)].map((line) => `    ${line.trim()}`);
+}
+
 /**
  * Ends the run with each skipped test, its browser and its reason (in its title, see
- * test/helpers/skip.ts), then one plain "Tests: N passed, N failed, N skipped" line; a file that
- * failed to load counts as failed.
+ * test/helpers/skip.ts), then each failure with its error (repeated here, at the end, where a log
+ * cut to its tail still shows it), then one plain "Tests: N passed, N failed, N skipped" line; a
+ * file that failed to load counts as failed.
  */
 function closingLineReporter() {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   const skipped = [];
+  const failures = [];
   return {
     onTestRunFinished({ sessions }) {
       const walk = (suite, path, browser) => {
         for (const test of suite.tests) {
           counts[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed']++;
-          if (test.skipped) skipped.push(`Skipped in ${browser}: ${[...path, test.name].join(' > ')}`);
+          const title = [...path, test.name].join(' > ');
+          if (test.skipped) skipped.push(`Skipped in ${browser}: ${title}`);
+          else if (!test.passed) failures.push(`Failed in ${browser}: ${title}`, ...describeError(test.error ?? { message: '' }));
         }
         for (const child of suite.suites) walk(child, [...path, child.name], browser);
       };
       for (const session of sessions) {
-        if (session.testResults) walk(session.testResults, [session.testFile.split('/').pop()], session.browser.name);
-        if (session.errors.length > 0) counts.failed++;
+        const file = session.testFile.split('/').pop();
+        if (session.testResults) walk(session.testResults, [file], session.browser.name);
+        if (session.errors.length > 0) {
+          counts.failed++;
+          failures.push(`Failed in ${session.browser.name}: ${file}`, ...session.errors.flatMap(describeError));
+        }
       }
     },
     start() {
       // Written last, after the default reporter's own summary.
       process.once('exit', () =>
         process.stdout.write(
-          [...skipped, `Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`, ''].join('\n'),
+          [...skipped, ...failures, `Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`, ''].join('\n'),
         ),
       );
     },
