@@ -10,6 +10,15 @@
  * - the ring: for each sequence number (modulo RING_SIZE), the slot its batch was published in;
  * - per slot, its word (the stamp of the batch in it and its state) and the id of its memory.
  *
+ * Waking the page loses nothing: the worklet publishes a slot (its word and ring entry), takes
+ * the `waiting` flag (exchange with 0), then adds to `published`, then notifies if the flag was
+ * set. The page, once it has taken every published batch, reads `published`, sets the flag,
+ * looks once more for a published batch (taking it if there is one), and only then waits for
+ * `published` to move from what it read. A flag the worklet takes was set after the page's read,
+ * so the count moves after that read: the wait sees it moved, or is notified. A batch published
+ * before the flag was set is found by the last look. (Adding before taking the flag lost a wake:
+ * the flag of a page that had read the new count went to a batch it had already taken.)
+ *
  * A slot's word changes only by compare-and-swap from a known stamp and state, so whoever takes
  * or gives back a slot owns exactly the batch it expects: the page takes a published slot
  * (in flight → processing), gives it back (→ available), and the worklet reclaims one held past

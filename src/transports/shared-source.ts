@@ -139,14 +139,25 @@ export class SharedSource implements BatchSource, Retainer {
     }
   }
 
+  /**
+   * The slot of the next batch in sequence order if it is published in memory the page knows,
+   * else -1 (new memory is announced by a message that may still be on its way; its arrival drains).
+   */
+  private dueSlot(control: Int32Array): number {
+    const sequence = this.sink.expectedSequence;
+    const slot = Atomics.load(control, ringIndex(sequence));
+    const memory = this.slots[slot];
+    if (memory === undefined || memory.idWord !== Atomics.load(control, idIndex(slot))) return -1;
+    return Atomics.load(control, wordIndex(slot)) === slotWord(sequence, IN_FLIGHT) ? slot : -1;
+  }
+
   /** Dispatches every published batch that is due, in sequence order; stops at the first that is not there yet. */
   private takePublished(control: Int32Array): void {
     while (!this.disposed) {
+      const slot = this.dueSlot(control);
+      if (slot < 0) return;
       const sequence = this.sink.expectedSequence;
-      const slot = Atomics.load(control, ringIndex(sequence));
-      const memory = this.slots[slot];
-      // New memory is announced by a message that may still be on its way.
-      if (memory === undefined || memory.idWord !== Atomics.load(control, idIndex(slot))) return;
+      const memory = this.slots[slot] as SlotMemory;
       const published = slotWord(sequence, IN_FLIGHT);
       if (Atomics.compareExchange(control, wordIndex(slot), published, slotWord(sequence, PROCESSING)) !== published) return;
       const header = this.header;
@@ -160,16 +171,20 @@ export class SharedSource implements BatchSource, Retainer {
     }
   }
 
-  /** Asks to be woken at the next publication; false when one came meanwhile (read again instead). */
+  /**
+   * Asks to be woken at the next publication; false when a batch is due meanwhile (take it
+   * instead). The order (read `published`, set the flag, look again, wait) is what makes a lost
+   * wake impossible: see shared-slots.ts.
+   */
   private armWake(control: Int32Array): boolean {
     if (this.waiting) return true;
     const seen = Atomics.load(control, PUBLISHED);
-    if (this.atomics.waitAsync === undefined) {
-      Atomics.store(control, WAITING, WAKE_BY_MESSAGE);
-      return Atomics.load(control, PUBLISHED) === seen;
-    }
-    Atomics.store(control, WAITING, WAKE_BY_NOTIFY);
-    const result = this.atomics.waitAsync(control, PUBLISHED, seen);
+    const { atomics } = this;
+    Atomics.store(control, WAITING, atomics.waitAsync === undefined ? WAKE_BY_MESSAGE : WAKE_BY_NOTIFY);
+    if (this.dueSlot(control) >= 0) return false;
+    // Without waitAsync, the worklet's message at its next publication wakes the page.
+    if (atomics.waitAsync === undefined) return true;
+    const result = atomics.waitAsync(control, PUBLISHED, seen);
     if (!result.async) return false;
     this.waiting = true;
     void result.value.then(this.onWake);

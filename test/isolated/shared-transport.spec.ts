@@ -1,9 +1,12 @@
 import { expect } from '@open-wc/testing';
+import { CaptureSession } from '../../src/capture-session.js';
+import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import { ABSENT, replaceProperty } from '../helpers/globals.js';
 import { Loopback } from '../helpers/loopback.js';
 import { rampSample } from '../helpers/signals.js';
 import { requireSharedMemory } from '../helpers/skip.js';
 import { expectAccounted } from '../helpers/stats.js';
+import type { EngineWorkerTask } from './engine-worker.js';
 
 describe('shared transport, end to end (engine and session over a MessageChannel)', () => {
   let loop: Loopback | undefined;
@@ -175,5 +178,38 @@ describe('shared transport, end to end (engine and session over a MessageChannel
     const stats = await test.stats();
     expect([stats.transport, stats.deliveredBatches, stats.skippedBatches]).to.deep.equal(['copy', total, 0]);
     expectAccounted(stats);
+  });
+
+  it('wakes the page for every batch while the worklet publishes from a thread of its own, as fast as it can', async () => {
+    // The engine in a Worker renders 100,000 batches back to back; the page takes them as they
+    // come and waits on memory whenever it has caught up. A wake lost between the two threads
+    // leaves published batches untaken for good: the page must end up with every one.
+    const config: WorkletConfig = { ...DEFAULT_CONFIG, transport: 'shared', batchSize: 128, poolSize: 4, statsInterval: 10000 };
+    const channel = new MessageChannel();
+    let dispatched = 0;
+    const session = new CaptureSession(channel.port2, 48000, config, {
+      frame: () => {
+        dispatched++;
+      },
+      error: () => {},
+      reclaimed: () => {},
+      exhausted: () => {},
+    });
+    const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
+    try {
+      const done = new Promise<void>((resolve) => worker.addEventListener('message', () => resolve(), { once: true }));
+      const task: EngineWorkerTask = { port: channel.port1, config, batches: 100000, sampleRate: 48000 };
+      worker.postMessage(task, [channel.port1]);
+      await done;
+      const stats = await session.requestStats();
+      expect(stats.deliveredBatches, 'batches published').to.be.greaterThan(100);
+      const deadline = performance.now() + 5000;
+      while (dispatched < stats.deliveredBatches && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(dispatched, `of ${stats.deliveredBatches} published (wake-ups: ${session.counters.wakeups})`).to.equal(stats.deliveredBatches);
+      expectAccounted(stats);
+    } finally {
+      worker.terminate();
+      session.dispose();
+    }
   });
 });

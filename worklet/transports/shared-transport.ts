@@ -133,8 +133,11 @@ export class SharedTransport implements BatchTransport {
     this.stamps[slot] = slotWord(batch.sequence, 0);
     Atomics.store(this.control, wordIndex(slot), slotWord(batch.sequence, IN_FLIGHT));
     Atomics.store(this.control, ringIndex(batch.sequence), slot);
-    Atomics.add(this.control, PUBLISHED, 1);
+    // The flag is taken before `published` moves: a flag the page set after reading the new count
+    // is left for the next batch, and a flag taken here was set before the page read the count, so
+    // its wait sees the count move or is notified (see shared-slots.ts).
     const waiting = Atomics.exchange(this.control, WAITING, 0);
+    Atomics.add(this.control, PUBLISHED, 1);
     if (waiting === WAKE_BY_NOTIFY) Atomics.notify(this.control, PUBLISHED, 1);
     else if (waiting === WAKE_BY_MESSAGE) this.context.port.postMessage(WAKE_MESSAGE, NO_TRANSFER);
     return true;
