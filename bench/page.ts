@@ -33,8 +33,10 @@ export interface WindowResult {
   seconds: number;
   batches: number;
   expectedBatches: number;
-  /** Frames skipped between recorded frames, all tracks together (skips at the window's edges left out). */
-  skippedInWindow: number;
+  /** Every recorded frame that reported skips: when (ms into the window), how many frames, and whether it was its track's first. */
+  skipReports: { atMs: number; frames: number; first: boolean }[];
+  /** The page's long tasks (over 50 ms) in the window, where the browser reports them: start (ms into the window) and duration. */
+  longTasks: { atMs: number; ms: number }[];
   /** Batches of the analyzers in the first AudioContext (the worklet whose heap the bench samples). */
   firstContextBatches: number;
   /** The analyzers on the page, and the AudioContexts they ran in. */
@@ -120,8 +122,13 @@ interface Track {
 let tracks: Track[] = [];
 /** Batches received, all tracks together. */
 let batches = 0;
-/** Frames the recorded frames say were skipped between them (so not at the window's edges). */
-let skippedInWindow = 0;
+let skipReports: WindowResult['skipReports'] = [];
+let longTasks: WindowResult['longTasks'] = [];
+if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push({ atMs: entry.startTime - windowStart, ms: entry.duration });
+  }).observe({ type: 'longtask' });
+}
 let latencyMs: number[] = [];
 let costMs: number[] = [];
 /** Shared transport: wake-ups timed so far (one in TIMED_WAKE_EVERY is). */
@@ -143,8 +150,7 @@ function record(frame: number, frames: number, skippedFrames: number, now: numbe
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
   }
-  // Skips reported by a frame after the track's first are skips inside the window.
-  if (track.firstFrame >= 0) skippedInWindow += skippedFrames;
+  if (skippedFrames > 0) skipReports.push({ atMs: now - windowStart, frames: skippedFrames, first: track.firstFrame < 0 });
   if (track.firstFrame < 0) track.firstFrame = frame;
   track.lastFrame = frame;
   track.batches++;
@@ -523,7 +529,8 @@ const bench = {
     windowStart = performance.now();
     for (const track of tracks) Object.assign(track, { firstFrame: -1, lastFrame: -1, batches: 0 });
     batches = 0;
-    skippedInWindow = 0;
+    skipReports = [];
+    longTasks = [];
     seenUpTo = -1;
     missedFrames = 0;
     repeatedFrames = 0;
@@ -543,15 +550,22 @@ const bench = {
     const stats = (await requestStats()) ?? latestStats();
     const now = playback();
     const dropped = ringDropped();
+    const elapsedSeconds = (performance.now() - windowStart) / 1000;
     return {
       crossOriginIsolated: window.crossOriginIsolated,
-      seconds: (performance.now() - windowStart) / 1000,
+      seconds: elapsedSeconds,
       batches,
+      // A track that delivered nothing misses the whole window.
       expectedBatches: tracks.reduce(
-        (sum, track) => sum + (track.firstFrame < 0 ? 0 : (track.lastFrame - track.firstFrame) / batchSize + 1),
+        (sum, track) =>
+          sum +
+          (track.firstFrame < 0
+            ? Math.floor((elapsedSeconds * track.context.sampleRate) / batchSize)
+            : (track.lastFrame - track.firstFrame) / batchSize + 1),
         0,
       ),
-      skippedInWindow,
+      skipReports,
+      longTasks,
       firstContextBatches: tracks.reduce((sum, track) => sum + (track.context === context ? track.batches : 0), 0),
       analyzers: tracks.length,
       contexts: contexts.length,
