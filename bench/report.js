@@ -469,7 +469,13 @@ export function formatReport(results) {
     );
   }
   const cost = at('shared', 1024)?.costMs.p50;
-  lines.push(target(cost <= 0.05, `shared: main-thread cost per batch p50 ≤ 0.05 ms at batch 1024 (${number(cost, 3)} ms)`));
+  // Timings are differences of clock readings in steps of 5 µs (an isolated page's resolution): compared in whole µs, not in float noise.
+  lines.push(
+    target(
+      cost === undefined ? null : Math.round(cost * 1000) <= 50,
+      `shared: main-thread cost per batch p50 ≤ 0.05 ms at batch 1024 (${number(cost, 3)} ms)`,
+    ),
+  );
   for (const batchSize of sizes) {
     const shared = at('shared', batchSize)?.latencyMs.p99;
     const pingPong = at('ping-pong', batchSize)?.latencyMs.p99;
