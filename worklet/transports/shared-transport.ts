@@ -134,8 +134,8 @@ export class SharedTransport implements BatchTransport {
     Atomics.store(this.control, wordIndex(slot), slotWord(batch.sequence, IN_FLIGHT));
     Atomics.store(this.control, ringIndex(batch.sequence), slot);
     // The flag is taken before `published` moves: a flag the page set after reading the new count
-    // is left for the next batch, and a flag taken here was set before the page read the count, so
-    // its wait sees the count move or is notified (see shared-slots.ts).
+    // is left for the next batch, and a flag taken here was set after the page read the count, which
+    // moves only now, so its wait sees the move or is notified (see shared-slots.ts).
     const waiting = Atomics.exchange(this.control, WAITING, 0);
     Atomics.add(this.control, PUBLISHED, 1);
     if (waiting === WAKE_BY_NOTIFY) Atomics.notify(this.control, PUBLISHED, 1);
