@@ -42,9 +42,9 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  * the worklet as soon as the listeners return: they are valid **during dispatch only** (copy what
  * you keep, or call `detail.retain()` and later the release function it returns).
  *
- * Read-only attributes, refreshed at every stats update so CSS and other code can watch them:
- * `state`, `transport-active`, `hit-rate`, `available`, `in-flight`, `processing`, `dropped`,
- * `reclaimed`, `allocations`.
+ * Read-only attributes, refreshed at every stats update (before `pool-stats` fires) so CSS and
+ * other code can watch them: `state`, `transport-active`, `hit-rate`, `available`, `in-flight`,
+ * `processing`, `dropped`, `reclaimed`, `allocations`.
  *
  * @summary Captures audio in pooled batches without audio-thread garbage and fires analysis frames.
  *
@@ -287,6 +287,7 @@ export class AudioPoolAnalyzer extends LitElement {
     workletUrl: () => new URL(this.workletUrl ?? defaultWorkletUrl(), document.baseURI).href,
     source: () => this.source,
     autostart: () => this.autostart,
+    statsChanged: () => this.reflectStats(),
   });
 
   /** Lifecycle state: idle, starting, running (audio flows), suspended, stalled (the context says it runs, but renders nothing), stopped or error. */

@@ -109,14 +109,31 @@ export type PoolStats = { -readonly [K in StatsNumberField]: number } & {
   slotAgesMs: Float32Array;
 };
 
+/**
+ * Every snapshot is a copy of this one: one allocation, every field in place. Filled field by
+ * field, an object of this many fields falls into V8's dictionary mode (about twice the size, and
+ * slower to read and to copy); spread once into a literal, it is a fast object, and so are its copies.
+ */
+const EMPTY_STATS: PoolStats = (() => {
+  const fields = {} as Record<StatsNumberField, number>;
+  for (const field of NUMBER_FIELDS) fields[field] = 0;
+  const invalidReturns = {} as PoolStats['invalidReturns'];
+  for (const reason of INVALID_RETURN_REASONS) invalidReturns[reason] = 0;
+  return {
+    ...fields,
+    hitRate: 1,
+    transport: ACTIVE_TRANSPORTS[0] as ActiveTransport,
+    invalidReturns: { ...invalidReturns },
+    slotStates: new Uint8Array(0),
+    slotAgesMs: new Float32Array(0),
+  };
+})();
+
 /** An all-zero snapshot (hit rate 1) for `slots` slots. */
 export function createStats(transport: ActiveTransport, slots: number = MAX_REPORTED_SLOTS): PoolStats {
-  const stats = {} as PoolStats;
-  for (const field of NUMBER_FIELDS) stats[field] = 0;
-  stats.hitRate = 1;
+  const stats = { ...EMPTY_STATS };
   stats.transport = transport;
-  stats.invalidReturns = {} as PoolStats['invalidReturns'];
-  for (const reason of INVALID_RETURN_REASONS) stats.invalidReturns[reason] = 0;
+  stats.invalidReturns = { ...EMPTY_STATS.invalidReturns };
   stats.slotStates = new Uint8Array(slots);
   stats.slotAgesMs = new Float32Array(slots);
   return stats;
@@ -201,19 +218,24 @@ export function decodeStats(value: unknown): { kind: StatsKind; stats: PoolStats
   for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) return null;
   let cells = MAX_REPORTED_SLOTS;
   while (cells > 0 && value[STATES_AT + cells - 1] === 0) cells--;
+  // Loops and no closure, subarray or destructuring: each of those would be garbage per snapshot.
   const stats = createStats(transport, cells);
-  WIRE_FIELDS.forEach((field, i) => {
-    stats[field] = value[FIELDS_AT + i] as number;
-  });
-  INVALID_RETURN_REASONS.forEach((reason, i) => {
-    stats.invalidReturns[reason] = value[REASONS_AT + i] as number;
-  });
-  const [turnoverCount = 0, turnoverTotalFrames = 0, turnoverMaxFrames = 0] = value.subarray(TURNOVER_AT, STATES_AT);
-  const toMs = (frames: number) => (stats.sampleRate > 0 ? (frames * 1000) / stats.sampleRate : 0);
+  for (let i = 0; i < WIRE_FIELDS.length; i++) stats[WIRE_FIELDS[i] as StatsNumberField] = value[FIELDS_AT + i] as number;
+  for (let i = 0; i < INVALID_RETURN_REASONS.length; i++) {
+    stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = value[REASONS_AT + i] as number;
+  }
+  const turnoverCount = value[TURNOVER_AT] as number;
+  const sampleRate = stats.sampleRate;
   stats.hitRate = stats.acquisitions === 0 ? 1 : stats.hits / stats.acquisitions;
-  stats.turnoverAvgMs = turnoverCount === 0 ? 0 : toMs(turnoverTotalFrames / turnoverCount);
-  stats.turnoverMaxMs = toMs(turnoverMaxFrames);
-  stats.slotStates.set(value.subarray(STATES_AT, STATES_AT + cells));
-  for (let cell = 0; cell < cells; cell++) stats.slotAgesMs[cell] = toMs(value[AGES_AT + cell] as number);
+  stats.turnoverAvgMs = turnoverCount === 0 ? 0 : framesToMs((value[TURNOVER_AT + 1] as number) / turnoverCount, sampleRate);
+  stats.turnoverMaxMs = framesToMs(value[TURNOVER_AT + 2] as number, sampleRate);
+  for (let cell = 0; cell < cells; cell++) {
+    stats.slotStates[cell] = value[STATES_AT + cell] as number;
+    stats.slotAgesMs[cell] = framesToMs(value[AGES_AT + cell] as number, sampleRate);
+  }
   return { kind, stats };
+}
+
+function framesToMs(frames: number, sampleRate: number): number {
+  return sampleRate > 0 ? (frames * 1000) / sampleRate : 0;
 }
