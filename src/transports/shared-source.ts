@@ -35,6 +35,7 @@ type AtomicsWithWaitAsync = typeof Atomics & {
 
 /** One slot's memory as the page holds it, made once, when the worklet announces the memory. */
 interface SlotMemory {
+  readonly slot: number;
   readonly idWord: number;
   readonly view: Float32Array;
   /** One view per channel, made at the first batch read from this memory (its shape never changes). */
@@ -83,7 +84,7 @@ export class SharedSource implements BatchSource, Retainer {
     if (message.type === 'shared-slots') {
       this.control ??= new Int32Array(message.control);
       for (const { slot, id, memory } of message.slots) {
-        if (slot < MAX_POOL_SIZE) this.slots[slot] = { idWord: idWord(id), view: new Float32Array(memory), channelData: null };
+        if (slot < MAX_POOL_SIZE) this.slots[slot] = { slot, idWord: idWord(id), view: new Float32Array(memory), channelData: null };
       }
     } else {
       this.sink.counters.wakeups++;
@@ -140,24 +141,23 @@ export class SharedSource implements BatchSource, Retainer {
   }
 
   /**
-   * The slot of the next batch in sequence order if it is published in memory the page knows,
-   * else -1 (new memory is announced by a message that may still be on its way; its arrival drains).
+   * The memory of the slot the next batch in sequence order goes to, if the page knows that
+   * memory, else null (new memory is announced by a message that may still be on its way; its
+   * arrival drains). Whether the batch is published there is the caller's to check.
    */
-  private dueSlot(control: Int32Array): number {
-    const sequence = this.sink.expectedSequence;
-    const slot = Atomics.load(control, ringIndex(sequence));
+  private nextMemory(control: Int32Array): SlotMemory | null {
+    const slot = Atomics.load(control, ringIndex(this.sink.expectedSequence));
     const memory = this.slots[slot];
-    if (memory === undefined || memory.idWord !== Atomics.load(control, idIndex(slot))) return -1;
-    return Atomics.load(control, wordIndex(slot)) === slotWord(sequence, IN_FLIGHT) ? slot : -1;
+    return memory !== undefined && memory.idWord === Atomics.load(control, idIndex(slot)) ? memory : null;
   }
 
   /** Dispatches every published batch that is due, in sequence order; stops at the first that is not there yet. */
   private takePublished(control: Int32Array): void {
     while (!this.disposed) {
-      const slot = this.dueSlot(control);
-      if (slot < 0) return;
+      const memory = this.nextMemory(control);
+      if (memory === null) return;
+      const { slot } = memory;
       const sequence = this.sink.expectedSequence;
-      const memory = this.slots[slot] as SlotMemory;
       const published = slotWord(sequence, IN_FLIGHT);
       if (Atomics.compareExchange(control, wordIndex(slot), published, slotWord(sequence, PROCESSING)) !== published) return;
       const header = this.header;
@@ -181,7 +181,8 @@ export class SharedSource implements BatchSource, Retainer {
     const seen = Atomics.load(control, PUBLISHED);
     const { atomics } = this;
     Atomics.store(control, WAITING, atomics.waitAsync === undefined ? WAKE_BY_MESSAGE : WAKE_BY_NOTIFY);
-    if (this.dueSlot(control) >= 0) return false;
+    const memory = this.nextMemory(control);
+    if (memory !== null && Atomics.load(control, wordIndex(memory.slot)) === slotWord(this.sink.expectedSequence, IN_FLIGHT)) return false;
     // Without waitAsync, the worklet's message at its next publication wakes the page.
     if (atomics.waitAsync === undefined) return true;
     const result = atomics.waitAsync(control, PUBLISHED, seen);
