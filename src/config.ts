@@ -196,7 +196,7 @@ export function parseAnalysisNumber<K extends Exclude<keyof AnalysisConfig, 'fea
     }
     return { ok: true, value: value as AnalysisConfig[K] };
   }
-  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+  const value = numberFrom(input);
   if (typeof value !== 'number' || !Number.isFinite(value) || value < option.min || value > option.max) {
     return { ok: false, reason: `${option.attribute} must be a number from ${option.min} to ${option.max}; got ${describeValue(input)}` };
   }
@@ -260,8 +260,13 @@ export function parseOption<K extends keyof CaptureConfig>(name: K, input: unkno
 }
 
 /** `input` (a number, or a numeric string) as an integer from `min` to `max`; null if it is not one. */
+/** An attribute's text as a number (a blank one stays a string, so that it is refused); anything else as it is. */
+function numberFrom(input: unknown): unknown {
+  return typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+}
+
 function integerIn(input: unknown, { min, max }: { readonly min: number; readonly max: number }): number | null {
-  const value = typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
+  const value = numberFrom(input);
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : null;
 }
 
