@@ -259,12 +259,12 @@ export function parseOption<K extends keyof CaptureConfig>(name: K, input: unkno
   return { ok: true, value: value as CaptureConfig[K] };
 }
 
-/** `input` (a number, or a numeric string) as an integer from `min` to `max`; null if it is not one. */
 /** An attribute's text as a number (a blank one stays a string, so that it is refused); anything else as it is. */
 function numberFrom(input: unknown): unknown {
   return typeof input === 'string' && input.trim() !== '' ? Number(input) : input;
 }
 
+/** `input` (a number, or a numeric string) as an integer from `min` to `max`; null if it is not one. */
 function integerIn(input: unknown, { min, max }: { readonly min: number; readonly max: number }): number | null {
   const value = numberFrom(input);
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : null;
