@@ -34,7 +34,7 @@ export const RENDER_WAIT_MS = 4000;
 /**
  * Every AnalyzerStats is a copy of this one, made in one allocation with every field in place: a
  * literal spreading the snapshot and the counters into a new object grows it field by field
- * (about 6 KB of garbage per snapshot, measured in V8).
+ * (about 6 KB of garbage per snapshot, measured in Node's V8).
  */
 const EMPTY_ANALYZER_STATS: AnalyzerStats = {
   ...createStats(ACTIVE_TRANSPORTS[0] as ActiveTransport, 0),
