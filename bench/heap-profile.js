@@ -1,11 +1,12 @@
 /**
- * `npm run bench:profile -- [mode] [batch-size] [warm-up s] [window s] [--page] [--timeline]`:
+ * `npm run bench:profile -- [mode] [batch-size] [warm-up s] [window s] [--page] [--timeline] [--settle=S]`:
  * where the JS heap allocations come from, by call site, from V8's sampling heap profiler: on the
  * AudioWorklet's isolate through its DevTools target, or on the page's with `--page` (objects
  * collected by minor and major GCs included). `--timeline` instead reads the isolate's used heap
  * every 250 ms, as the bench does, and prints each growth beside the optimised compilations V8
  * finished meanwhile: it tells the JIT's own code from what the code allocates. It warms up as the
- * bench does (bench.warmUp). Defaults: `ping-pong 1024 15 10`. The bench measures how much; this
+ * bench does (bench.warmUp), then with `--settle=S` stays S s at the measured settings, as the
+ * bench's settled runs do. Defaults: `ping-pong 1024 15 10`. The bench measures how much; this
  * says what.
  */
 import { attachToWorklet, launchBrowser, sleep, startBenchServer } from './harness.js';
@@ -19,7 +20,10 @@ const [mode = 'ping-pong', batchSize = '1024', warmupArgument = '15', windowArgu
 const onPage = flags.includes('--page');
 const timeline = flags.includes('--timeline');
 const warmupSeconds = Number(warmupArgument);
+/** `--settle=S`: S more seconds at the measured settings before the window (as the bench's settled runs). */
+const settleSeconds = Number(flags.find((flag) => flag.startsWith('--settle='))?.slice('--settle='.length) ?? 0);
 const windowSeconds = Number(windowArgument);
+const settling = settleSeconds > 0 ? ` and ${settleSeconds} s settling` : '';
 const { server, origin } = await startBenchServer();
 const browser = await launchBrowser({ traceCompilations: timeline });
 try {
@@ -32,6 +36,7 @@ try {
   await page.evaluate(() => window.bench.warmUp(true));
   await sleep(warmupSeconds * 1000);
   await page.evaluate(() => window.bench.warmUp(false));
+  await sleep(settleSeconds * 1000);
   await page.evaluate(() => window.bench.beginWindow());
   const target = onPage ? { send: (method, params) => cdp.send(method, params) } : worklet;
   const where = onPage ? 'page' : 'audio thread';
@@ -62,7 +67,7 @@ async function printProfile(page, target, where) {
   walk(profile.head, []);
   const sites = [...bySite].sort((a, b) => b[1] - a[1]);
   const total = sites.reduce((sum, [, bytes]) => sum + bytes, 0);
-  console.log(`${mode}, batch ${batchSize}, ${where}, after ${warmupSeconds} s: ${batches} batches in ${windowSeconds} s`);
+  console.log(`${mode}, batch ${batchSize}, ${where}, after ${warmupSeconds} s${settling}: ${batches} batches in ${windowSeconds} s`);
   console.log(`sampled ${total} B: ${(total / windowSeconds).toFixed(0)} B/s, ${(total / batches).toFixed(0)} B/batch`);
   console.log('| B/batch | B/s | call site (innermost three frames) |\n|---|---|---|');
   for (const [site, bytes] of sites.slice(0, 25)) {
@@ -90,7 +95,7 @@ async function printTimeline(page, target, where) {
     previous = sample;
   }
   const { batches } = await page.evaluate(() => window.bench.endWindow());
-  console.log(`${mode}, batch ${batchSize}, ${where}, after ${warmupSeconds} s: ${batches} batches in ${windowSeconds} s`);
+  console.log(`${mode}, batch ${batchSize}, ${where}, after ${warmupSeconds} s${settling}: ${batches} batches in ${windowSeconds} s`);
   console.log(
     `heap growth ${growth} B (${(growth / batches).toFixed(1)} B/batch); in ${SAMPLE_MS} ms samples in which no optimised compilation finished: ${growthWithoutCompilation} B (${(growthWithoutCompilation / batches).toFixed(1)} B/batch)`,
   );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --only=analyzers,cost,96k,features | --no-startup | --startup]`:
+ * `npm run bench [-- --quick | --modes=a,b | --no-gc | --stress-only | --calibration-only | --only=settled,analyzers,cost,96k,features | --no-startup | --startup]`:
  * measures the transports side by side in headless Chromium, and start-up in every engine the
  * tests run in (bench/startup/), and prints a table and a line per target, met or not, from real
  * measurements. Timing lives here, never in the tests. See docs/performance.md for
@@ -19,6 +19,14 @@ const warmupArgument = process.argv.find((argument) => argument.startsWith('--wa
 // The warm-up runs batches of 128 frames and a snapshot every 50 ms (bench.warmUp), so that the
 // code that runs once per batch or per snapshot has tiered up in the JIT before the window.
 const WARMUP_S = warmupArgument ? Number(warmupArgument.slice('--warm-up='.length)) : quick ? 1 : 15;
+/**
+ * The settled runs stay at the measured settings this long after the warm-up before their window:
+ * the switch from the warm-up's settings makes V8 compile again for a while (up to about 20 s after
+ * it, measured with bench:profile --timeline), and each compilation lands in the isolate's heap.
+ */
+const SETTLE_S = quick ? 1 : 60;
+/** The transports the audio-thread heap target is about, settled at each of these batch sizes. */
+const SETTLED_MODES = ['shared', 'copy'];
 // Stall and hog runs count skips and underruns, not heap per batch: a short warm-up will do.
 const STRESS_WARMUP_S = 2;
 const WINDOW_S = quick ? 2 : 20;
@@ -65,7 +73,7 @@ const onlyNormal = process.argv.includes('--no-gc');
 const stressOnly = process.argv.includes('--stress-only');
 /** Only the underrun calibration and the return groups. */
 const calibrationOnly = process.argv.includes('--calibration-only');
-/** `--only=`: just these of the phases below (analyzers side by side, the cost of process(), the 96 kHz rows, the features). */
+/** `--only=`: just these of the phases below (the settled runs, analyzers side by side, the cost of process(), the 96 kHz rows, the features). */
 const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
 const ONLY = new Set(onlyArgument ? onlyArgument.slice('--only='.length).split(',') : []);
 const partial = Boolean(modesArgument) || Boolean(warmupArgument) || onlyNormal || stressOnly || calibrationOnly || ONLY.size > 0;
@@ -94,6 +102,7 @@ async function measure({
   poolSize = 16,
   stallMs = 0,
   warmupSeconds = WARMUP_S,
+  settleSeconds = 0,
   audioStall = null,
   analyzers = 1,
   contextGroup = null,
@@ -122,6 +131,7 @@ async function measure({
   await page.evaluate(() => window.bench.warmUp(true));
   await sleep(warmupSeconds * 1000);
   await page.evaluate(() => window.bench.warmUp(false));
+  await sleep(settleSeconds * 1000);
   // A forced collection names each isolate in the GC trace, and starts every window from a collected heap.
   const audioIsolate = hasWorklet ? await browser.trace.identify(() => worklet.evaluate('gc()')) : null;
   const mainIsolate = await browser.trace.identify(() => page.evaluate(() => gc()));
@@ -157,6 +167,7 @@ async function measure({
     stallMs,
     audioStall,
     window,
+    settleSeconds,
     analyzers,
     contextGroup,
     features,
@@ -210,6 +221,15 @@ try {
     for (const mode of MODES) {
       progress(`${mode}, batch ${batchSize}, 1 channel: ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
       runs.push({ phase: 'normal', ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S })) });
+    }
+  }
+  for (const batchSize of runsPhase('settled') ? [128, 1024] : []) {
+    for (const mode of SETTLED_MODES) {
+      progress(`${mode}, batch ${batchSize}, 1 channel, settled: ${WARMUP_S} s warm-up, ${SETTLE_S} s settling, ${WINDOW_S} s window`);
+      runs.push({
+        phase: 'settled',
+        ...(await measure({ mode, batchSize, channels: 1, windowSeconds: WINDOW_S, settleSeconds: SETTLE_S })),
+      });
     }
   }
   for (const batchSize of stressOnly || onlyNormal || calibrationOnly || !earlier ? [] : [512, 4096]) {
