@@ -39,8 +39,9 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  *
  * Drop it in, pick a `source`, call `start()` (or set `autostart`), and listen to
  * `analysis-frame`. Each frame's `channelData` views point into pooled memory that may go back to
- * the worklet as soon as the listeners return: they are valid **during dispatch only** (copy what
- * you keep, or call `detail.retain()` and later the release function it returns).
+ * the worklet as soon as the listeners return: they, and the frame object itself (`shared` fills
+ * one per slot again for each of its batches), are valid **during dispatch only** (copy what you
+ * keep, or call `detail.retain()` and later the release function it returns).
  *
  * Read-only attributes, refreshed at every stats update (before `pool-stats` fires) so CSS and
  * other code can watch them: `state`, `transport-active`, `hit-rate`, `available`, `in-flight`,
@@ -50,7 +51,7 @@ const rawAttribute = { fromAttribute: (value: string | null) => value };
  *
  * @slot - Anything to show inside the analyzer (it renders nothing of its own).
  *
- * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (valid during dispatch only), `rms`, `peak`, `skippedFrames`, `gapFrames`, `bufferId`, `retain()`, and what `features` names (`rmsDb`, `peakDb`, `clippedSamples`, `spectrum`, `pitch`, `clarity`, `zcr`; null when not asked for).
+ * @fires {CustomEvent<AnalysisFrame>} analysis-frame - One per delivered batch: `sequence`, `frame`, `time`, `sampleRate`, `channelData` (the frame and its views are valid during dispatch only), `rms`, `peak`, `skippedFrames`, `gapFrames`, `bufferId`, `retain()`, and what `features` names (`rmsDb`, `peakDb`, `clippedSamples`, `spectrum`, `pitch`, `clarity`, `zcr`; null when not asked for).
  * @fires {CustomEvent<AnalyzerStats>} pool-stats - The stats snapshot, every `stats-interval` ms and on `requestStats()`: the pool (`transport`, `poolSize`, `buffers`, `available`, `inFlight`, `processing`, `maxInFlight`, `slotStates`, `slotAgesMs`), its traffic (`acquisitions`, `hits`, `misses`, `hitRate`, `returns`, `reclaims`, `allocations`, `allocationsAfterStart`, `turnoverAvgMs`, `turnoverMaxMs`, `invalidReturns` by reason), the audio (`deliveredBatches`, `deliveredFrames`, `skippedBatches`, `skippedFrames`, `exhaustions`, `renderedFrames`, `pendingFrames`, `renderGaps`, `renderGapFrames`), the page's side (`framesDispatched`, `buffersReturned`, `returnMessages`, `wakeups`, `retained`, `outputUnderruns`, ...); every field in docs/stats.md.
  * @fires {CustomEvent<PoolExhaustedDetail>} pool-exhausted - The first skipped batch after a run of deliveries: `{ frame, time }`.
  * @fires {CustomEvent<BufferReclaimedDetail>} buffer-reclaimed - A buffer not returned within `timeout` was replaced: `{ bufferId, ageMs }`.

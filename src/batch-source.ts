@@ -1,4 +1,5 @@
 import type { CaptureConfig } from './config.js';
+import type { DispatchedFrame } from './dispatched-frame.js';
 import type {
   AcknowledgePayload,
   BatchHeader,
@@ -70,9 +71,10 @@ export interface FrameSink {
   readonly returnPolicy: Partial<ReturnPolicy>;
   /**
    * Fires `analysis-frame` for one batch; true when a listener retained it. `retainer` null: the
-   * memory is the page's own (a copy), and `retain()` needs to keep nothing.
+   * memory is the page's own (a copy), and `retain()` needs to keep nothing. `frame`: one to fill
+   * again (the source's, for memory whose batches it dispatches one at a time), else a new one.
    */
-  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown): boolean;
+  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown, frame?: DispatchedFrame): boolean;
   /** Posts to the worklet, unless the session is disposed. */
   send(message: ToWorkletMessage | ReturnPayload | AcknowledgePayload, transfer?: Transferable[]): void;
   /** Reports a problem with what the worklet sent. */

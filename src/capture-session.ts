@@ -8,6 +8,7 @@ import {
   type SessionCounters,
 } from './batch-source.js';
 import type { ActiveTransport, WorkletConfig } from './config.js';
+import { DispatchedFrame } from './dispatched-frame.js';
 import type { AnalysisFrame } from './events.js';
 import {
   type AcknowledgePayload,
@@ -34,78 +35,6 @@ export interface CaptureSessionHandlers {
 }
 
 const STOP_TIMEOUT_MS = 2000;
-
-function noop(): void {}
-
-/**
- * One dispatched batch. A class, so that a frame costs one object: `retain()` is shared by all
- * of them, and what it needs stays private.
- */
-class DispatchedFrame implements AnalysisFrame {
-  readonly sequence: number;
-  readonly frame: number;
-  readonly time: number;
-  readonly sampleRate: number;
-  readonly channelData: Float32Array[];
-  readonly rms: number[];
-  readonly peak: number[];
-  rmsDb: Float64Array | null = null;
-  peakDb: Float64Array | null = null;
-  clippedSamples: Uint32Array | null = null;
-  spectrum: Float32Array | null = null;
-  pitch: number | null = null;
-  clarity: number | null = null;
-  zcr: number | null = null;
-  readonly skippedFrames: number;
-  readonly gapFrames: number;
-  readonly bufferId: number;
-  /** Who keeps the memory if a listener retains it; null once dispatch is over or when nothing needs keeping. */
-  #retainer: Retainer | null;
-  #token: unknown;
-  #retained = false;
-  #dispatching = true;
-  #featuresKept = false;
-
-  constructor(header: BatchHeader, channelData: Float32Array[], sampleRate: number, retainer: Retainer | null, token: unknown) {
-    this.sequence = header.sequence;
-    this.frame = header.frame;
-    this.time = header.frame / sampleRate;
-    this.sampleRate = sampleRate;
-    this.channelData = channelData;
-    this.skippedFrames = header.skippedFrames;
-    this.gapFrames = header.gapFrames;
-    this.bufferId = header.bufferId;
-    this.#retainer = retainer;
-    this.#token = token;
-    // Arrays of the exact length: pushing onto empty ones would reserve room for 17 numbers each.
-    this.rms = new Array<number>(channelData.length);
-    this.peak = new Array<number>(channelData.length);
-    for (let channel = 0; channel < channelData.length; channel++)
-      writeLevels(channelData[channel] as Float32Array, channel, this.rms, this.peak);
-  }
-
-  retain(): () => void {
-    if (this.#dispatching && !this.#featuresKept) {
-      // The feature arrays are reused for the next frame: a retained frame gets its own.
-      this.#featuresKept = true;
-      this.rmsDb = this.rmsDb?.slice() ?? null;
-      this.peakDb = this.peakDb?.slice() ?? null;
-      this.clippedSamples = this.clippedSamples?.slice() ?? null;
-      this.spectrum = this.spectrum?.slice() ?? null;
-    }
-    if (this.#retainer === null || this.#retained) return noop;
-    this.#retained = true;
-    return this.#retainer.retain(this.bufferId, this.sequence, this.#token);
-  }
-
-  /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch. */
-  static close(frame: DispatchedFrame): boolean {
-    frame.#dispatching = false;
-    frame.#retainer = null;
-    frame.#token = null;
-    return frame.#retained;
-  }
-}
 
 /**
  * The main-thread end of one `audio-pool-capture` processor: hands what the worklet sends to the
@@ -216,10 +145,16 @@ export class CaptureSession implements FrameSink {
     this.settleRenderWaiters(Number.POSITIVE_INFINITY, false);
   }
 
-  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown): boolean {
+  dispatch(
+    header: BatchHeader,
+    channelData: Float32Array[],
+    retainer: Retainer | null,
+    token: unknown,
+    frame: DispatchedFrame = new DispatchedFrame(channelData.length),
+  ): boolean {
     if (header.sequence !== this.expectedSequence) this.counters.sequenceGaps++;
     this.expectedSequence = header.sequence + 1;
-    const frame = new DispatchedFrame(header, channelData, this.sampleRate, retainer, token);
+    DispatchedFrame.open(frame, header, channelData, this.sampleRate, retainer, token);
     this.counters.framesDispatched++;
     try {
       this.handlers.frame?.(frame);
@@ -326,18 +261,4 @@ export class CaptureSession implements FrameSink {
     this.renderWaiters = this.renderWaiters.filter((waiter) => waiter.request > requests);
     for (const waiter of settled) waiter.resolve(rendered);
   }
-}
-
-/** Writes one channel's root mean square to `rms[channel]` and its largest absolute sample to `peak[channel]`. */
-export function writeLevels(samples: Float32Array, channel: number, rms: number[], peak: number[]): void {
-  let sumOfSquares = 0;
-  let largest = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const sample = samples[i] as number;
-    sumOfSquares += sample * sample;
-    const magnitude = sample < 0 ? -sample : sample;
-    if (magnitude > largest) largest = magnitude;
-  }
-  rms[channel] = Math.sqrt(sumOfSquares / samples.length);
-  peak[channel] = largest;
 }

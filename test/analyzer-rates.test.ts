@@ -5,7 +5,7 @@ import { TEST_TONE } from '../src/audio-sources.js';
 import type { AnalysisFrame } from '../src/events.js';
 import { frameWithSignal, running, stopAnalyzersAndCleanup, toneAnalyzer } from './helpers/analyzer.js';
 import { replaceAudioContext } from './helpers/audio-context.js';
-import { collectEvents, nextEvent } from './helpers/events.js';
+import { collectEvents, keepFrame, nextEvent } from './helpers/events.js';
 import { RampFollower, rampSource } from './helpers/signals.js';
 import { expectAccounted, expectContiguous, type FrameSpan, frameSpan } from './helpers/stats.js';
 
@@ -26,10 +26,10 @@ async function toneFrames(analyzer: AudioPoolAnalyzer, count: number): Promise<{
     const listener = ({ detail }: HTMLElementEventMap['analysis-frame']) => {
       const samples = (detail.channelData[0] as Float32Array).slice();
       if (detail.skippedFrames + detail.gapFrames > 0) {
-        frames = [{ detail, samples }];
+        frames = [{ detail: keepFrame(detail), samples }];
         return;
       }
-      frames.push({ detail, samples });
+      frames.push({ detail: keepFrame(detail), samples });
       if (frames.length === count) {
         analyzer.removeEventListener('analysis-frame', listener);
         done();

@@ -1,5 +1,6 @@
 import type { BatchSource, FrameSink, Retainer } from '../batch-source.js';
 import { MAX_POOL_SIZE } from '../config.js';
+import { DispatchedFrame } from '../dispatched-frame.js';
 import {
   batchBufferBytes,
   channelViews,
@@ -40,6 +41,8 @@ interface SlotMemory {
   readonly view: Float32Array;
   /** One view per channel, made at the first batch read from this memory (its shape never changes). */
   channelData: Float32Array[] | null;
+  /** The frame every batch of this memory is dispatched as, made with `channelData`. */
+  frame: DispatchedFrame | null;
 }
 
 /**
@@ -49,8 +52,10 @@ interface SlotMemory {
  * Once it has read everything, it waits: with `Atomics.waitAsync` on the `published` word where
  * the browser has it, else for the worklet's `wake` message.
  *
- * Allocation: per batch, nothing of its own (the session makes the frame); per wake-up, what
- * `Atomics.waitAsync` returns (a result object and a promise); per slot memory, its views.
+ * Allocation: per batch, nothing of its own (a slot's batches are dispatched as one frame,
+ * filled again each time: a retained frame's slot carries nothing else until released); per
+ * wake-up, what `Atomics.waitAsync` returns (a result object and a promise); per slot memory,
+ * its views and its frame.
  */
 export class SharedSource implements BatchSource, Retainer {
   private readonly sink: FrameSink;
@@ -84,7 +89,8 @@ export class SharedSource implements BatchSource, Retainer {
     if (message.type === 'shared-slots') {
       this.control ??= new Int32Array(message.control);
       for (const { slot, id, memory } of message.slots) {
-        if (slot < MAX_POOL_SIZE) this.slots[slot] = { slot, idWord: idWord(id), view: new Float32Array(memory), channelData: null };
+        if (slot < MAX_POOL_SIZE)
+          this.slots[slot] = { slot, idWord: idWord(id), view: new Float32Array(memory), channelData: null, frame: null };
       }
     } else {
       this.sink.counters.wakeups++;
@@ -167,7 +173,8 @@ export class SharedSource implements BatchSource, Retainer {
         return;
       }
       memory.channelData ??= channelViews(memory.view.buffer, header.channels, header.frames);
-      if (!this.sink.dispatch(header, memory.channelData, this, slot)) this.giveBack(control, slot, sequence);
+      memory.frame ??= new DispatchedFrame(header.channels);
+      if (!this.sink.dispatch(header, memory.channelData, this, slot, memory.frame)) this.giveBack(control, slot, sequence);
     }
   }
 

@@ -2,7 +2,7 @@ import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import type { AudioPoolAnalyzer } from '../../src/audio-pool-analyzer.js';
 import type { ActiveTransport } from '../../src/config.js';
 import type { AnalysisFrame, AnalyzerStats } from '../../src/events.js';
-import { blockMainThread, collectEvents, nextEvent } from './events.js';
+import { blockMainThread, collectEvents, keepFrame, nextEvent } from './events.js';
 import { expectAccounted, expectContiguous, type FrameSpan, frameSpan } from './stats.js';
 
 /**
@@ -16,7 +16,7 @@ export async function toneAnalyzer(attributes: Record<string, string | number> =
   return fixture<AudioPoolAnalyzer>(html`${analyzer}`);
 }
 
-/** What a frame said, read during its dispatch (its `channelData` is only valid then). */
+/** What a frame said, read during its dispatch (the frame and its `channelData` are only valid then). */
 export interface FrameReading {
   detail: AnalysisFrame;
   /** Each channel's samples, copied. */
@@ -42,7 +42,8 @@ export function frameWithSignal(
       loudest = Math.max(loudest, peak);
       if (peak > threshold && ++loud === nth) {
         analyzer.removeEventListener('analysis-frame', listener);
-        resolve({ detail: event.detail, samples: event.detail.channelData.map((data) => data.slice()) });
+        const detail = keepFrame(event.detail);
+        resolve({ detail, samples: detail.channelData });
       } else if (seen >= within) {
         analyzer.removeEventListener('analysis-frame', listener);
         reject(

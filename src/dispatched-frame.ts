@@ -1,0 +1,116 @@
+import type { Retainer } from './batch-source.js';
+import type { AnalysisFrame } from './events.js';
+import type { BatchHeader } from './protocol.js';
+
+function noop(): void {}
+
+/**
+ * One dispatched batch, as `analysis-frame` listeners see it. A class, so that `retain()` is
+ * shared by all frames and what it needs stays private. A frame can be filled again for a later
+ * batch (`open()`): the shared transport keeps one per slot, so that a batch costs the page no
+ * frame of its own; a retained frame's slot carries no other batch until it is released.
+ */
+export class DispatchedFrame implements AnalysisFrame {
+  sequence = 0;
+  frame = 0;
+  time = 0;
+  sampleRate = 0;
+  channelData: Float32Array[] = [];
+  rms: number[];
+  peak: number[];
+  rmsDb: Float64Array | null = null;
+  peakDb: Float64Array | null = null;
+  clippedSamples: Uint32Array | null = null;
+  spectrum: Float32Array | null = null;
+  pitch: number | null = null;
+  clarity: number | null = null;
+  zcr: number | null = null;
+  skippedFrames = 0;
+  gapFrames = 0;
+  bufferId = 0;
+  /** Who keeps the memory if a listener retains it; null once dispatch is over or when nothing needs keeping. */
+  #retainer: Retainer | null = null;
+  #token: unknown = null;
+  #retained = false;
+  #dispatching = false;
+  #featuresKept = false;
+
+  constructor(channels: number) {
+    // Filled with doubles at once, so that the arrays never change their elements' kind (which would reallocate them).
+    this.rms = new Array<number>(channels).fill(0.5);
+    this.peak = new Array<number>(channels).fill(0.5);
+  }
+
+  /** Fills the frame for one batch and opens its dispatch: `retain()` works until `close()`. */
+  static open(
+    frame: DispatchedFrame,
+    header: BatchHeader,
+    channelData: Float32Array[],
+    sampleRate: number,
+    retainer: Retainer | null,
+    token: unknown,
+  ): void {
+    frame.sequence = header.sequence;
+    frame.frame = header.frame;
+    frame.time = header.frame / sampleRate;
+    frame.sampleRate = sampleRate;
+    frame.channelData = channelData;
+    frame.skippedFrames = header.skippedFrames;
+    frame.gapFrames = header.gapFrames;
+    frame.bufferId = header.bufferId;
+    frame.rmsDb = null;
+    frame.peakDb = null;
+    frame.clippedSamples = null;
+    frame.spectrum = null;
+    frame.pitch = null;
+    frame.clarity = null;
+    frame.zcr = null;
+    frame.#retainer = retainer;
+    frame.#token = token;
+    frame.#retained = false;
+    frame.#dispatching = true;
+    frame.#featuresKept = false;
+    if (frame.rms.length !== channelData.length) {
+      frame.rms = new Array<number>(channelData.length).fill(0.5);
+      frame.peak = new Array<number>(channelData.length).fill(0.5);
+    }
+    for (let channel = 0; channel < channelData.length; channel++)
+      writeLevels(channelData[channel] as Float32Array, channel, frame.rms, frame.peak);
+  }
+
+  retain(): () => void {
+    if (this.#dispatching && !this.#featuresKept) {
+      // The feature arrays are reused for the next frame: a retained frame gets its own.
+      this.#featuresKept = true;
+      this.rmsDb = this.rmsDb?.slice() ?? null;
+      this.peakDb = this.peakDb?.slice() ?? null;
+      this.clippedSamples = this.clippedSamples?.slice() ?? null;
+      this.spectrum = this.spectrum?.slice() ?? null;
+    }
+    if (this.#retainer === null || this.#retained) return noop;
+    this.#retained = true;
+    return this.#retainer.retain(this.bufferId, this.sequence, this.#token);
+  }
+
+  /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch. */
+  static close(frame: DispatchedFrame): boolean {
+    frame.#dispatching = false;
+    frame.#retainer = null;
+    frame.#token = null;
+    return frame.#retained;
+  }
+}
+
+/** Writes one channel's root mean square to `rms[channel]` and its largest absolute sample to `peak[channel]`. */
+export function writeLevels(samples: Float32Array, channel: number, rms: number[], peak: number[]): void {
+  let sumOfSquares = 0;
+  let largest = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i] as number;
+    sumOfSquares += sample * sample;
+    const magnitude = sample < 0 ? -sample : sample;
+    if (magnitude > largest) largest = magnitude;
+  }
+  rms[channel] = Math.sqrt(sumOfSquares / samples.length);
+  peak[channel] = largest;
+}
