@@ -311,6 +311,7 @@ export class CaptureController implements ReactiveController {
         emit(this.host, 'analysis-frame', frame);
       },
       stats: (stats) => this.absorbStats(stats, this.session, context),
+      statsTemplate: EMPTY_ANALYZER_STATS,
       exhausted: (frame) => emit(this.host, 'pool-exhausted', { frame, time: frame / context.sampleRate }),
       reclaimed: (bufferId, ageMs) => emit(this.host, 'buffer-reclaimed', { bufferId, ageMs }),
       error: (code, message) => this.report(WORKLET_ERROR_CODES[code], `worklet: ${message}`),
@@ -398,8 +399,8 @@ export class CaptureController implements ReactiveController {
   private absorbStats(stats: PoolStats | null, session: CaptureSession | null, context: AudioContext): void {
     if (!stats || !session) return;
     this.transportActive = stats.transport;
-    const next = { ...EMPTY_ANALYZER_STATS };
-    Object.assign(next, stats, session.counters);
+    // A copy of EMPTY_ANALYZER_STATS already (the session's statsTemplate): completed in place.
+    const next = Object.assign(stats as AnalyzerStats, session.counters);
     next.retained = session.retainedCount;
     next.outputUnderruns = readOutputUnderruns(context);
     this.stats = next;

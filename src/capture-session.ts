@@ -29,6 +29,11 @@ import { within } from './within.js';
 export interface CaptureSessionHandlers {
   frame?(frame: AnalysisFrame): void;
   stats?(stats: PoolStats): void;
+  /**
+   * What each stats snapshot is a copy of, the worklet's figures then written in: a handler that
+   * adds fields of its own to a snapshot gives them here, so that a snapshot stays one object.
+   */
+  statsTemplate?: PoolStats;
   exhausted?(frame: number): void;
   reclaimed?(bufferId: number, ageMs: number): void;
   error?(code: WorkletErrorCode, message: string): void;
@@ -193,7 +198,7 @@ export class CaptureSession implements FrameSink {
       this.receiveBatch(data);
       return;
     }
-    const parsed = parseFromWorkletMessage(data);
+    const parsed = parseFromWorkletMessage(data, this.handlers.statsTemplate);
     if (!parsed.ok) {
       this.refuse(parsed.reason);
       return;

@@ -439,14 +439,14 @@ function isSharedSlot(value: unknown): value is SharedSlotsMessage['slots'][numb
  * Validates anything received from the worklet: a bare ArrayBuffer is decoded as a batch, a bare
  * Float64Array as a stats snapshot (`stats.ts` has its layout).
  */
-export function parseFromWorkletMessage(data: unknown): Parsed<FromWorkletMessage> {
+export function parseFromWorkletMessage(data: unknown, statsTemplate?: PoolStats): Parsed<FromWorkletMessage> {
   if (data instanceof ArrayBuffer) {
     const header = canHoldHeader(data.byteLength) ? decodeBatchHeader(new Float32Array(data)) : null;
     if (header === null) return { ok: false, reason: `batch buffer of ${data.byteLength} bytes has no valid header` };
     return { ok: true, message: { type: 'batch', buffer: data, header } };
   }
   if (data instanceof Float64Array) {
-    const decoded = decodeStats(data);
+    const decoded = decodeStats(data, statsTemplate);
     if (decoded === null) return { ok: false, reason: `stats snapshot of ${data.length} values is malformed` };
     if (decoded.kind === 'final') return { ok: true, message: { type: 'stopped', stats: decoded.stats } };
     return { ok: true, message: { type: 'stats', stats: decoded.stats, requested: decoded.kind === 'requested' } };

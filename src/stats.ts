@@ -130,9 +130,9 @@ const EMPTY_STATS: PoolStats = (() => {
   };
 })();
 
-/** An all-zero snapshot (hit rate 1) for `slots` slots. */
-export function createStats(transport: ActiveTransport, slots: number = MAX_REPORTED_SLOTS): PoolStats {
-  const stats = { ...EMPTY_STATS };
+/** An all-zero snapshot (hit rate 1) for `slots` slots: a copy of `template`, so with any fields of its own. */
+export function createStats(transport: ActiveTransport, slots: number = MAX_REPORTED_SLOTS, template: PoolStats = EMPTY_STATS): PoolStats {
+  const stats = { ...template };
   stats.transport = transport;
   stats.invalidReturns = { ...EMPTY_STATS.invalidReturns };
   stats.slotStates = new Uint8Array(slots);
@@ -208,9 +208,10 @@ export function encodeStats(stats: PoolStats, raw: RawMeters, kind: StatsKind, w
 /**
  * Reads a snapshot off the wire, validated: null unless `value` is a Float64Array of the right
  * length and magic, with a known kind and transport and finite figures. Its slot cells stop
- * after the last slot that is not empty.
+ * after the last slot that is not empty. The snapshot is a copy of `template` (fields of its own
+ * included) with the worklet's figures written in.
  */
-export function decodeStats(value: unknown): { kind: StatsKind; stats: PoolStats } | null {
+export function decodeStats(value: unknown, template?: PoolStats): { kind: StatsKind; stats: PoolStats } | null {
   if (!(value instanceof Float64Array) || value.length !== STATS_WIRE_LENGTH || value[0] !== WIRE_MAGIC) return null;
   const kind = STATS_KINDS[value[1] as number];
   const transport = ACTIVE_TRANSPORTS[value[2] as number];
@@ -220,7 +221,7 @@ export function decodeStats(value: unknown): { kind: StatsKind; stats: PoolStats
   let cells = MAX_REPORTED_SLOTS;
   while (cells > 0 && value[STATES_AT + cells - 1] === 0) cells--;
   // Loops and no closure, subarray or destructuring: each of those would be garbage per snapshot.
-  const stats = createStats(transport, cells);
+  const stats = createStats(transport, cells, template);
   for (let i = 0; i < WIRE_FIELDS.length; i++) stats[WIRE_FIELDS[i] as StatsNumberField] = value[FIELDS_AT + i] as number;
   for (let i = 0; i < INVALID_RETURN_REASONS.length; i++) {
     stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = value[REASONS_AT + i] as number;

@@ -167,6 +167,17 @@ describe('protocol: messages from the worklet', () => {
     }
   });
 
+  it('decodes a snapshot into a copy of the template it is given: the template’s own fields kept, the template untouched', () => {
+    const wire = new Float64Array(STATS_WIRE_LENGTH);
+    encodeStats({ ...engineStats(), returns: 7 }, rawMeters(), 'periodic', wire);
+    const template = { ...engineStats(), retained: 2, outputUnderruns: null };
+    const parsed = parseFromWorkletMessage(wire, template);
+    if (!parsed.ok || parsed.message.type !== 'stats') throw new Error('not decoded');
+    expect(parsed.message.stats).to.not.equal(template);
+    expect(parsed.message.stats).to.deep.include({ returns: 7, retained: 2, outputUnderruns: null });
+    expect(template.returns).to.equal(engineStats().returns);
+  });
+
   it('refuses malformed ones', () => {
     const good = new Float64Array(STATS_WIRE_LENGTH);
     encodeStats(engineStats(), rawMeters(), 'periodic', good);
