@@ -119,6 +119,47 @@ interface Track {
   firstFrame: number;
   lastFrame: number;
   batches: number;
+  /** Page time minus context time (ms) as the output timestamp last read says, and when it was read. */
+  outputOffsetMs: number;
+  offsetReadAt: number;
+}
+
+/**
+ * How often a track reads its context's output timestamp again. Each read makes an object (about
+ * 150 B), which per batch would be half the heap growth a batch of `shared` makes; between reads
+ * the offset between the two clocks moves by their drift only.
+ */
+const OUTPUT_TIMESTAMP_EVERY_MS = 250;
+
+/**
+ * Samples taken per batch, in a Float64Array that grows by doubling: pushing onto an array would
+ * reallocate it as it grows, garbage the bench would count as the transport's.
+ */
+class Samples {
+  private values = new Float64Array(1 << 16);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(2 * this.length);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+
+  /** Adds `value` to the last sample, if there is one. */
+  addToLast(value: number): void {
+    if (this.length > 0) (this.values[this.length - 1] as number) += value;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.values.subarray(0, this.length));
+  }
 }
 let tracks: Track[] = [];
 /** Batches received, all tracks together. */
@@ -130,8 +171,8 @@ if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
     for (const entry of list.getEntries()) longTasks.push({ atMs: entry.startTime - windowStart, ms: entry.duration });
   }).observe({ type: 'longtask' });
 }
-let latencyMs: number[] = [];
-let costMs: number[] = [];
+const latencyMs = new Samples();
+const costMs = new Samples();
 /** Shared transport: wake-ups timed so far (one in TIMED_WAKE_EVERY is). */
 let wakes = 0;
 /** AnalyserNode polls: the last frame a poll saw, and what the polls missed or saw again. */
@@ -144,9 +185,16 @@ let resumeMs: number[] = [];
 
 /** Records one batch of `frames` frames starting at context frame `frame`, received at `now`. */
 function record(frame: number, frames: number, skippedFrames: number, now: number, track = tracks[0] as Track): void {
-  const stamp = track.context.getOutputTimestamp();
-  const batchEnd = (frame + frames) / track.context.sampleRate;
-  if (recordSamples) latencyMs.push(now - ((stamp.performanceTime ?? 0) + (batchEnd - (stamp.contextTime ?? 0)) * 1000));
+  if (now - track.offsetReadAt >= OUTPUT_TIMESTAMP_EVERY_MS) {
+    const stamp = track.context.getOutputTimestamp();
+    // Before the output runs the timestamp reads zeros: read again at the next batch.
+    if ((stamp.performanceTime ?? 0) > 0) {
+      track.outputOffsetMs = (stamp.performanceTime ?? 0) - (stamp.contextTime ?? 0) * 1000;
+      track.offsetReadAt = now;
+    }
+  }
+  const batchEndMs = ((frame + frames) / track.context.sampleRate) * 1000;
+  if (recordSamples) latencyMs.push(now - (track.outputOffsetMs + batchEndMs));
   if (stallEndedAt >= 0 && skippedFrames > 0) {
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
@@ -186,8 +234,7 @@ function instrument(target: MessagePort): void {
     const started = performance.now();
     post(message, transfer);
     // A return posted inside the handler is already in its time; one posted by the group's timer is added to the last batch.
-    const last = costMs.length - 1;
-    if (!handling && last >= 0) costMs[last] = (costMs[last] as number) + performance.now() - started;
+    if (!handling) costMs.addToLast(performance.now() - started);
   }) as MessagePort['postMessage'];
 }
 
@@ -250,7 +297,7 @@ async function meydaExtractor(): Promise<(samples: Float32Array) => void> {
 function useContexts(made: AudioContext[]): void {
   contexts = [...new Set(made)];
   context = made[0] as AudioContext;
-  tracks = made.map((each) => ({ context: each, firstFrame: -1, lastFrame: -1, batches: 0 }));
+  tracks = made.map((each) => ({ context: each, firstFrame: -1, lastFrame: -1, batches: 0, outputOffsetMs: 0, offsetReadAt: -Infinity }));
 }
 
 const SHARED_SETTINGS = new Set(['currentFrame', 'sampleRate', 'poolSize', 'batchSize', 'channels', 'timeout', 'bufferBytes', 'hitRate']);
@@ -535,8 +582,8 @@ const bench = {
     seenUpTo = -1;
     missedFrames = 0;
     repeatedFrames = 0;
-    latencyMs = [];
-    costMs = [];
+    latencyMs.clear();
+    costMs.clear();
     resumeMs = [];
   },
   /** Blocks the main thread, as a long task in the page would. */
@@ -573,8 +620,8 @@ const bench = {
       missedFrames: mode === 'analyser' ? missedFrames : null,
       repeatedFrames: mode === 'analyser' ? repeatedFrames : null,
       droppedFrames: dropped === null ? null : dropped - droppedAtStart,
-      latencyMs,
-      costMs,
+      latencyMs: latencyMs.toArray(),
+      costMs: costMs.toArray(),
       resumeMs,
       underrunEvents: now.events - playbackAtStart.events,
       underrunMs: now.durationMs - playbackAtStart.durationMs,
