@@ -16,6 +16,9 @@ const drawing = canvas.getContext('2d');
 
 let framesReceived = 0;
 let waveform = new Float32Array(0);
+/** The latest frame's level on channel 0, read during its dispatch. */
+let rms = 0;
+let peak = 0;
 let drawScheduled = false;
 const pauseWaveform = $<HTMLButtonElement>('#pause-waveform');
 // Readers who asked for less motion get a still waveform until they press the button.
@@ -57,18 +60,20 @@ analyzer.addEventListener('analysis-frame', ({ detail }) => {
   framesReceived++;
   const samples = detail.channelData[0];
   if (samples) {
-    // The views are only valid during this call: copy what the next animation frame draws.
+    // The frame and its views are only valid during this call: copy what the next animation frame draws.
     if (waveform.length !== samples.length) waveform = new Float32Array(samples.length);
     waveform.set(samples);
   }
+  rms = detail.rms[0] ?? 0;
+  peak = detail.peak[0] ?? 0;
   if (!drawScheduled) {
     drawScheduled = true;
     requestAnimationFrame(() => {
       drawScheduled = false;
       if (!waveformPaused) drawWaveform();
       $<HTMLOutputElement>('#frames').value = String(framesReceived);
-      $<HTMLMeterElement>('#level').value = detail.rms[0] ?? 0;
-      $<HTMLOutputElement>('#level-value').value = `rms ${(detail.rms[0] ?? 0).toFixed(3)} · peak ${(detail.peak[0] ?? 0).toFixed(3)}`;
+      $<HTMLMeterElement>('#level').value = rms;
+      $<HTMLOutputElement>('#level-value').value = `rms ${rms.toFixed(3)} · peak ${peak.toFixed(3)}`;
     });
   }
 });
