@@ -13,6 +13,12 @@ const startedAt = Date.now();
 /** A progress line on stderr, stamped with the seconds since the run started. */
 export const progress = (line) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long a window waits after the switch from the warm-up's settings: buffers of the old size
+ * still out (ping-pong holds returns back in groups, up to a quarter of the pool's audio) come back
+ * and are replaced meanwhile, which would otherwise count as allocations in the window.
+ */
+export const SWITCH_SETTLE_MS = 1000;
 
 /**
  * Serves the bench pages (and the bench-only worklets) cross-origin isolated: SharedArrayBuffer

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { writeCharts } from './chart.js';
-import { attachToWorklet, heapSeries, launchBrowser, progress, sleep, startBenchServer } from './harness.js';
+import { attachToWorklet, heapSeries, launchBrowser, progress, SWITCH_SETTLE_MS, sleep, startBenchServer } from './harness.js';
 import { formatPool, measurePool } from './pool-micro.js';
 import { formatReport, formatTable, summarize } from './report.js';
 import { formatStartup, measureStartup } from './startup/run.js';
@@ -131,7 +131,7 @@ async function measure({
   await page.evaluate(() => window.bench.warmUp(true));
   await sleep(warmupSeconds * 1000);
   await page.evaluate(() => window.bench.warmUp(false));
-  await sleep(settleSeconds * 1000);
+  await sleep(SWITCH_SETTLE_MS + settleSeconds * 1000);
   // A forced collection names each isolate in the GC trace, and starts every window from a collected heap.
   const audioIsolate = hasWorklet ? await browser.trace.identify(() => worklet.evaluate('gc()')) : null;
   const mainIsolate = await browser.trace.identify(() => page.evaluate(() => gc()));
