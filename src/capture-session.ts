@@ -155,7 +155,7 @@ export class CaptureSession implements FrameSink {
     channelData: Float32Array[],
     retainer: Retainer | null,
     token: unknown,
-    frame: DispatchedFrame = new DispatchedFrame(channelData.length),
+    frame: DispatchedFrame = new DispatchedFrame(),
   ): boolean {
     if (header.sequence !== this.expectedSequence) this.counters.sequenceGaps++;
     this.expectedSequence = header.sequence + 1;

@@ -16,8 +16,9 @@ export class DispatchedFrame implements AnalysisFrame {
   time = 0;
   sampleRate = 0;
   channelData: Float32Array[] = [];
-  rms: number[];
-  peak: number[];
+  /** Made at the first `open()`, again only when the number of channels changes. */
+  rms: number[] = [];
+  peak: number[] = [];
   rmsDb: Float64Array | null = null;
   peakDb: Float64Array | null = null;
   clippedSamples: Uint32Array | null = null;
@@ -34,12 +35,6 @@ export class DispatchedFrame implements AnalysisFrame {
   #retained = false;
   #dispatching = false;
   #featuresKept = false;
-
-  constructor(channels: number) {
-    // Filled with doubles at once, so that the arrays never change their elements' kind (which would reallocate them).
-    this.rms = new Array<number>(channels).fill(0.5);
-    this.peak = new Array<number>(channels).fill(0.5);
-  }
 
   /** Fills the frame for one batch and opens its dispatch: `retain()` works until `close()`. */
   static open(
@@ -71,6 +66,7 @@ export class DispatchedFrame implements AnalysisFrame {
     frame.#dispatching = true;
     frame.#featuresKept = false;
     if (frame.rms.length !== channelData.length) {
+      // Filled with doubles at once, so that the arrays never change their elements' kind (which would reallocate them).
       frame.rms = new Array<number>(channelData.length).fill(0.5);
       frame.peak = new Array<number>(channelData.length).fill(0.5);
     }

@@ -173,7 +173,7 @@ export class SharedSource implements BatchSource, Retainer {
         return;
       }
       memory.channelData ??= channelViews(memory.view.buffer, header.channels, header.frames);
-      memory.frame ??= new DispatchedFrame(header.channels);
+      memory.frame ??= new DispatchedFrame();
       if (!this.sink.dispatch(header, memory.channelData, this, slot, memory.frame)) this.giveBack(control, slot, sequence);
     }
   }
