@@ -222,9 +222,18 @@ export function decodeStats(value: unknown, template?: PoolStats): { kind: Stats
   while (cells > 0 && value[STATES_AT + cells - 1] === 0) cells--;
   // Loops and no closure, subarray or destructuring: each of those would be garbage per snapshot.
   const stats = createStats(transport, cells, template);
-  for (let i = 0; i < WIRE_FIELDS.length; i++) stats[WIRE_FIELDS[i] as StatsNumberField] = value[FIELDS_AT + i] as number;
+  // Whole numbers are stored as int32s where they fit, as the template's zeros are: a value read
+  // from a Float64Array is a double, and one double makes the field a boxed double in every later
+  // copy (about 420 B more per snapshot in Chromium, for the fields of a snapshot).
+  for (let i = 0; i < WIRE_FIELDS.length; i++) {
+    const figure = value[FIELDS_AT + i] as number;
+    if ((figure | 0) === figure) stats[WIRE_FIELDS[i] as StatsNumberField] = figure | 0;
+    else stats[WIRE_FIELDS[i] as StatsNumberField] = figure;
+  }
   for (let i = 0; i < INVALID_RETURN_REASONS.length; i++) {
-    stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = value[REASONS_AT + i] as number;
+    const count = value[REASONS_AT + i] as number;
+    if ((count | 0) === count) stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = count | 0;
+    else stats.invalidReturns[INVALID_RETURN_REASONS[i] as InvalidReturnReason] = count;
   }
   const turnoverCount = value[TURNOVER_AT] as number;
   const sampleRate = stats.sampleRate;

@@ -140,8 +140,19 @@ describe('protocol: messages from the worklet', () => {
   it('decodes a bare Float64Array as a stats snapshot: every field, the kind, the slots up to the last one in use', () => {
     const slotStates = new Uint8Array(MAX_REPORTED_SLOTS);
     slotStates.set([1, 2, 3, 1], 0);
-    const stats: PoolStats = { ...engineStats(), returns: 12345, acquisitions: 8, hits: 6, transport: 'shared', slotStates };
+    // Counts beyond int32 too (the page stores those that fit as int32s).
+    const stats: PoolStats = {
+      ...engineStats(),
+      returns: 12345,
+      acquisitions: 8,
+      hits: 6,
+      renderedFrames: 2 ** 40 - 1,
+      deliveredFrames: 2 ** 31 + 3,
+      transport: 'shared',
+      slotStates,
+    };
     stats.invalidReturns.late = 3;
+    stats.invalidReturns.notBuffer = 2 ** 32 + 1;
     // The worklet sends ages and turnover in frames; the page derives milliseconds (and the hit rate).
     const raw = { ...rawMeters(), turnoverCount: 4, turnoverTotalFrames: 4800, turnoverMaxFrames: 2400 };
     raw.slotAgeFrames.set([0, 600, 1920], 0);
