@@ -99,6 +99,21 @@ describe('FrameAnalysis', () => {
     ]);
   });
 
+  it('keeps each channel’s levels and clipped samples apart', () => {
+    const frame = frameOf(0, 1000, (t) => (Math.round(t * RATE) % 4 < 2 ? 1.5 : -0.25), 2);
+    frame.channelData[1] = new Float32Array(1000).fill(0.5);
+    frame.rms[1] = 0.5;
+    frame.peak[1] = 0.5;
+    analysis({ features: ['levels'] }).analyze(frame);
+    expect([...(frame.clippedSamples ?? [])]).to.deep.equal([500, 0]);
+    expect([...(frame.peakDb ?? [])].map((level) => level.toFixed(3))).to.deep.equal(
+      [20 * Math.log10(1.5), 20 * Math.log10(0.5)].map((level) => level.toFixed(3)),
+    );
+    expect([...(frame.rmsDb ?? [])].map((level) => level.toFixed(3))).to.deep.equal(
+      [20 * Math.log10(frame.rms[0] as number), 20 * Math.log10(0.5)].map((level) => level.toFixed(3)),
+    );
+  });
+
   it('reuses its arrays from frame to frame, and makes them again when the shape or the options change', () => {
     const made = analysis({ features: ['levels', 'spectrum'] });
     const [first, second] = run(made, sine(440), 2);
