@@ -1,12 +1,13 @@
 /**
- * `npm run bench:profile -- [mode] [batch-size] [warm-up s] [window s] [--page] [--timeline] [--settle=S] [--features=F]`:
+ * `npm run bench:profile -- [mode] [batch-size] [warm-up s] [window s] [--page] [--timeline] [--settle=S] [--features=F] [--wake=message]`:
  * where the JS heap allocations come from, by call site, from V8's sampling heap profiler: on the
  * AudioWorklet's isolate through its DevTools target, or on the page's with `--page` (objects
  * collected by minor and major GCs included). `--timeline` instead reads the isolate's used heap
  * every 250 ms, as the bench does, and prints each growth beside the optimised compilations V8
  * finished meanwhile: it tells the JIT's own code from what the code allocates. It warms up as the
  * bench does (bench.warmUp), then with `--settle=S` stays S s at the measured settings, as the
- * bench's settled runs do; `--features=F` sets the element's `features` (as the features rows do). Defaults: `ping-pong 1024 15 10`. The bench measures how much; this
+ * bench's settled runs do; `--features=F` sets the element's `features` (as the features rows do);
+ * `--wake=message` takes `Atomics.waitAsync` from the page, so that `shared` is woken by message. Defaults: `ping-pong 1024 15 10`. The bench measures how much; this
  * says what.
  */
 import { attachToWorklet, launchBrowser, SWITCH_SETTLE_MS, sleep, startBenchServer } from './harness.js';
@@ -32,7 +33,8 @@ try {
   const worklet = await attachToWorklet(cdp);
   const features = flags.find((flag) => flag.startsWith('--features='))?.slice('--features='.length);
   const analysis = features === undefined ? '' : `&features=${encodeURIComponent(features)}`;
-  await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=1&pool-size=16${analysis}`);
+  const wake = flags.includes('--wake=message') ? '&wake=message' : '';
+  await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=1&pool-size=16${analysis}${wake}`);
   await page.evaluate(() => window.bench.start());
   await worklet.ready();
   await page.evaluate(() => window.bench.warmUp(true));

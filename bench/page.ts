@@ -81,6 +81,12 @@ export interface OfflineResult {
 }
 
 const query = new URLSearchParams(location.search);
+/**
+ * `wake=message`: the page goes without `Atomics.waitAsync`, so `shared` asks for the worklet's
+ * `wake` message, as a browser with SharedArrayBuffer but no `waitAsync` would: what that fallback
+ * costs the page, measured in Chromium.
+ */
+if (query.get('wake') === 'message') delete (Atomics as typeof Atomics & { waitAsync?: unknown }).waitAsync;
 const mode = query.get('mode') ?? 'ping-pong';
 const batchSize = Number(query.get('batch-size') ?? 1024);
 const channels = Number(query.get('channels') ?? 1);
