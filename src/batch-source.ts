@@ -70,11 +70,12 @@ export interface FrameSink {
   /** Overrides of the default return policy (tests and the bench fix the group size). */
   readonly returnPolicy: Partial<ReturnPolicy>;
   /**
-   * Fires `analysis-frame` for one batch; true when a listener retained it. `retainer` null: the
-   * memory is the page's own (a copy), and `retain()` needs to keep nothing. `frame`: one to fill
-   * again (the source's, for memory whose batches it dispatches one at a time), else a new one.
+   * Fires `analysis-frame` for one batch as `frame`, filled again; true when a listener retained
+   * the batch's memory. `retainer` null: the memory is the page's own (a copy), and `retain()`
+   * needs to keep nothing. The source owns `frame` and fills it again only while no listener has
+   * kept it (`DispatchedFrame.kept()`).
    */
-  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown, frame?: DispatchedFrame): boolean;
+  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown, frame: DispatchedFrame): boolean;
   /** Posts to the worklet, unless the session is disposed. */
   send(message: ToWorkletMessage | ReturnPayload | AcknowledgePayload, transfer?: Transferable[]): void;
   /** Reports a problem with what the worklet sent. */

@@ -150,13 +150,7 @@ export class CaptureSession implements FrameSink {
     this.settleRenderWaiters(Number.POSITIVE_INFINITY, false);
   }
 
-  dispatch(
-    header: BatchHeader,
-    channelData: Float32Array[],
-    retainer: Retainer | null,
-    token: unknown,
-    frame: DispatchedFrame = new DispatchedFrame(),
-  ): boolean {
+  dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown, frame: DispatchedFrame): boolean {
     if (header.sequence !== this.expectedSequence) this.counters.sequenceGaps++;
     this.expectedSequence = header.sequence + 1;
     DispatchedFrame.open(frame, header, channelData, this.sampleRate, retainer, token);

@@ -7,8 +7,9 @@ function noop(): void {}
 /**
  * One dispatched batch, as `analysis-frame` listeners see it. A class, so that `retain()` is
  * shared by all frames and what it needs stays private. A frame can be filled again for a later
- * batch (`open()`): the shared transport keeps one per slot, so that a batch costs the page no
- * frame of its own; a retained frame's slot carries no other batch until it is released.
+ * batch (`open()`), so that a batch costs the page no frame of its own: the shared transport
+ * keeps one per slot (a retained frame's slot carries no other batch until it is released), the
+ * message transports one until a listener keeps it (`kept()`).
  */
 export class DispatchedFrame implements AnalysisFrame {
   sequence = 0;
@@ -34,7 +35,8 @@ export class DispatchedFrame implements AnalysisFrame {
   #token: unknown = null;
   #retained = false;
   #dispatching = false;
-  #featuresKept = false;
+  /** A listener called `retain()` during this dispatch: the features are the frame's own now, and the frame is the listener's. */
+  #kept = false;
 
   /** Fills the frame for one batch and opens its dispatch: `retain()` works until `close()`. */
   static open(
@@ -64,7 +66,7 @@ export class DispatchedFrame implements AnalysisFrame {
     frame.#token = token;
     frame.#retained = false;
     frame.#dispatching = true;
-    frame.#featuresKept = false;
+    frame.#kept = false;
     if (frame.rms.length !== channelData.length) {
       // Filled with doubles at once, so that the arrays never change their elements' kind (which would reallocate them).
       frame.rms = new Array<number>(channelData.length).fill(0.5);
@@ -75,9 +77,9 @@ export class DispatchedFrame implements AnalysisFrame {
   }
 
   retain(): () => void {
-    if (this.#dispatching && !this.#featuresKept) {
+    if (this.#dispatching && !this.#kept) {
       // The feature arrays are reused for the next frame: a retained frame gets its own.
-      this.#featuresKept = true;
+      this.#kept = true;
       this.rmsDb = this.rmsDb?.slice() ?? null;
       this.peakDb = this.peakDb?.slice() ?? null;
       this.clippedSamples = this.clippedSamples?.slice() ?? null;
@@ -88,7 +90,15 @@ export class DispatchedFrame implements AnalysisFrame {
     return this.#retainer.retain(this.bufferId, this.sequence, this.#token);
   }
 
-  /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch. */
+  /**
+   * True when a listener called `retain()` during the last dispatch, whether or not the batch's
+   * memory needed keeping: such a frame must not be filled again for another batch.
+   */
+  static kept(frame: DispatchedFrame): boolean {
+    return frame.#kept;
+  }
+
+  /** Ends the dispatch: `retain()` does nothing from now on. True when a listener retained the batch's memory. */
   static close(frame: DispatchedFrame): boolean {
     frame.#dispatching = false;
     frame.#retainer = null;

@@ -3,7 +3,10 @@ import type { AnalysisFrame } from '../src/events.js';
 import { COPY_ACKNOWLEDGE_EVERY } from '../src/protocol.js';
 import { encodeStats, type PoolStats, STATS_WIRE_LENGTH, type StatsKind } from '../src/stats.js';
 import { defaultReturnPolicy } from '../src/transports/ping-pong-source.js';
+import { keepFrame } from './helpers/events.js';
 import { FAKE_SAMPLE_RATE, FakeWorklet } from './helpers/fake-worklet.js';
+import { Loopback } from './helpers/loopback.js';
+import { rampSample } from './helpers/signals.js';
 import { engineStats, rawMeters } from './helpers/stats.js';
 
 describe('CaptureSession', () => {
@@ -16,7 +19,11 @@ describe('CaptureSession', () => {
   it('decodes a batch into levels and views, and returns its buffer in a group', async () => {
     const worklet = new FakeWorklet();
     const frames: AnalysisFrame[] = [];
-    const target = worklet.session((frame) => frames.push(frame));
+    const views: (Float32Array | undefined)[] = [];
+    const target = worklet.session((frame) => {
+      frames.push(keepFrame(frame));
+      views.push(frame.channelData[0]);
+    });
     for (let id = 256; id < 260; id++) worklet.sendBatch(id);
     await worklet.receivedAtLeast(1);
     expect(frames.map((frame) => frame.bufferId)).to.deep.equal([256, 257, 258, 259]);
@@ -26,9 +33,45 @@ describe('CaptureSession', () => {
     expect(Array.isArray(worklet.received[0])).to.equal(true);
     expect(worklet.returnedBuffers()).to.have.length(4);
     expect(target.counters).to.deep.include({ buffersReturned: 4, returnMessages: 1, sequenceGaps: 0 });
-    expect(frames[0]?.channelData[0]?.length, 'views are detached once returned').to.equal(0);
+    expect(views[0]?.length, 'views are detached once returned').to.equal(0);
     target.dispose();
   });
+
+  for (const transport of ['copy', 'ping-pong', 'allocate'] as const) {
+    it(`${transport}: dispatches batches as one frame object, filled again, until a listener keeps one, which keeps every field`, async () => {
+      const test = new Loopback({ transport, batchSize: 128, poolSize: 4 });
+      try {
+        const fields = (frame: AnalysisFrame) => ({
+          sequence: frame.sequence,
+          frame: frame.frame,
+          time: frame.time,
+          rms: [...frame.rms],
+          bufferId: frame.bufferId,
+          first: frame.channelData[0]?.[0],
+        });
+        const objects: AnalysisFrame[] = [];
+        let retained: AnalysisFrame | undefined;
+        let atRetain: ReturnType<typeof fields> | undefined;
+        let release: (() => void) | undefined;
+        test.onFrame = (frame) => {
+          if (!objects.includes(frame)) objects.push(frame);
+          if (frame.sequence !== 2) return;
+          release = frame.retain();
+          retained = frame;
+          atRetain = fields(frame);
+        };
+        await test.stream(20);
+        expect(objects.length, 'frame objects for 20 batches, one kept at the third').to.equal(2);
+        expect(objects[0]).to.equal(retained);
+        expect(fields(retained as AnalysisFrame), '17 batches later').to.deep.equal(atRetain);
+        expect(atRetain?.first).to.equal(rampSample(2 * 128));
+        release?.();
+        expect(test.mismatches).to.equal(0);
+      } finally {
+        test.close();
+      }
+    });
+  }
 
   it('returns an incomplete group after the hold time', async () => {
     const worklet = new FakeWorklet();
