@@ -3,10 +3,10 @@ import type { PoolStats } from './stats.js';
 
 /**
  * One delivered batch, as `analysis-frame` listeners see it. Like its views, the frame object is
- * valid **during dispatch only**: `shared` dispatches all the batches of one slot as one frame
- * object, filled again for each (so that a batch costs the page no object but its event), and
- * its `rms` and `peak` arrays with it. Keep the numbers you need, not the frame, or `retain()`:
- * a retained frame keeps every field until it is released.
+ * valid **during dispatch only**: every transport fills one frame object again for later batches
+ * (`shared` one per slot, the others one until a listener retains it), its `rms` and `peak`
+ * arrays with it, so that a batch costs the page no frame of its own. Keep the numbers you need,
+ * not the frame, or `retain()`: a retained frame keeps every field until it is released.
  */
 export interface AnalysisFrame {
   /** Delivered batches before this one (consecutive; a skip does not use a number). */
