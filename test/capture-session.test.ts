@@ -3,7 +3,7 @@ import type { AnalysisFrame } from '../src/events.js';
 import { COPY_ACKNOWLEDGE_EVERY } from '../src/protocol.js';
 import { encodeStats, type PoolStats, STATS_WIRE_LENGTH, type StatsKind } from '../src/stats.js';
 import { defaultReturnPolicy } from '../src/transports/ping-pong-source.js';
-import { keepFrame } from './helpers/events.js';
+import { frameFields, keepFrame } from './helpers/events.js';
 import { FAKE_SAMPLE_RATE, FakeWorklet } from './helpers/fake-worklet.js';
 import { Loopback } from './helpers/loopback.js';
 import { rampSample } from './helpers/signals.js';
@@ -41,29 +41,21 @@ describe('CaptureSession', () => {
     it(`${transport}: dispatches batches as one frame object, filled again, until a listener keeps one, which keeps every field`, async () => {
       const test = new Loopback({ transport, batchSize: 128, poolSize: 4 });
       try {
-        const fields = (frame: AnalysisFrame) => ({
-          sequence: frame.sequence,
-          frame: frame.frame,
-          time: frame.time,
-          rms: [...frame.rms],
-          bufferId: frame.bufferId,
-          first: frame.channelData[0]?.[0],
-        });
         const objects: AnalysisFrame[] = [];
         let retained: AnalysisFrame | undefined;
-        let atRetain: ReturnType<typeof fields> | undefined;
+        let atRetain: ReturnType<typeof frameFields> | undefined;
         let release: (() => void) | undefined;
         test.onFrame = (frame) => {
           if (!objects.includes(frame)) objects.push(frame);
           if (frame.sequence !== 2) return;
           release = frame.retain();
           retained = frame;
-          atRetain = fields(frame);
+          atRetain = frameFields(frame);
         };
         await test.stream(20);
         expect(objects.length, 'frame objects for 20 batches, one kept at the third').to.equal(2);
         expect(objects[0]).to.equal(retained);
-        expect(fields(retained as AnalysisFrame), '17 batches later').to.deep.equal(atRetain);
+        expect(frameFields(retained as AnalysisFrame), '17 batches later').to.deep.equal(atRetain);
         expect(atRetain?.first).to.equal(rampSample(2 * 128));
         release?.();
         expect(test.mismatches).to.equal(0);

@@ -5,6 +5,18 @@ function noop(): void {}
 /** Where a kept frame finds `retain()`: on its prototype, as a dispatched frame does, so that its own keys are the same. */
 const KEPT_FRAME = { retain: () => noop };
 
+/** The fields that tell one dispatched batch from another, read during dispatch: to check that a kept frame still shows its batch. */
+export function frameFields(frame: AnalysisFrame) {
+  return {
+    sequence: frame.sequence,
+    frame: frame.frame,
+    time: frame.time,
+    rms: [...frame.rms],
+    bufferId: frame.bufferId,
+    first: frame.channelData[0]?.[0],
+  };
+}
+
 /**
  * A copy of a frame, taken during its dispatch: the frame object and its views are valid then
  * only (`shared` fills one frame per slot again for each of its batches). Its `retain()` keeps

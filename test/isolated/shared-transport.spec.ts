@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
+import { frameFields } from '../helpers/events.js';
 import { ABSENT, replaceProperty } from '../helpers/globals.js';
 import { Loopback } from '../helpers/loopback.js';
 import { rampSample } from '../helpers/signals.js';
@@ -111,29 +112,21 @@ describe('shared transport, end to end (engine and session over a MessageChannel
   it('dispatches a slot’s batches as one frame object, filled again each time; a retained frame keeps every field until released', async () => {
     const test = new Loopback({ batchSize: 128, poolSize: 4 });
     loop = test;
-    const fields = (frame: AnalysisFrame) => ({
-      sequence: frame.sequence,
-      frame: frame.frame,
-      time: frame.time,
-      rms: [...frame.rms],
-      bufferId: frame.bufferId,
-      first: frame.channelData[0]?.[0],
-    });
     const objects = new Set<AnalysisFrame>();
     let retained: AnalysisFrame | undefined;
-    let atRetain: ReturnType<typeof fields> | undefined;
+    let atRetain: ReturnType<typeof frameFields> | undefined;
     let release: (() => void) | undefined;
     test.onFrame = (frame) => {
       objects.add(frame);
       if (frame.sequence !== 2) return;
       release = frame.retain();
       retained = frame;
-      atRetain = fields(frame);
+      atRetain = frameFields(frame);
     };
     await test.stream(40);
     const slots = new Set(test.frames.map((frame) => frame.bufferId)).size;
     expect([objects.size, slots], 'frame objects and slots for 40 batches').to.deep.equal([slots, Math.min(slots, 4)]);
-    expect(fields(retained as AnalysisFrame), '37 batches later, through the other slots').to.deep.equal(atRetain);
+    expect(frameFields(retained as AnalysisFrame), '37 batches later, through the other slots').to.deep.equal(atRetain);
     expect(atRetain?.first).to.equal(rampSample(2 * 128));
     release?.();
     expect(test.mismatches).to.equal(0);
