@@ -125,15 +125,20 @@ interface Track {
   firstFrame: number;
   lastFrame: number;
   batches: number;
-  /** Page time minus context time (ms) as the output timestamp last read says, and when it was read. */
+  /** Its place in `tracks`. */
+  index: number;
+  /** Page time minus context time (ms) as the output timestamp last read says. */
   outputOffsetMs: number;
-  offsetReadAt: number;
+  /** Frames received since that read, and how many frames apart reads are (OUTPUT_TIMESTAMP_EVERY_MS of audio). */
+  framesSinceOffsetRead: number;
+  offsetReadFrames: number;
 }
 
 /**
- * How often a track reads its context's output timestamp again. Each read makes an object: read
- * per batch, they came to about 130 B per batch (`bench:profile --page`), more than a batch of
- * `shared` costs the page at 128 frames. Between reads the clocks' offset moves by their drift only.
+ * How often, in audio time, a track reads its context's output timestamp again. Each read makes
+ * an object: read per batch, they came to about 130 B per batch (`bench:profile --page`), more
+ * than a batch of `shared` costs the page at 128 frames. Between reads the clocks' offset moves
+ * by their drift only.
  */
 const OUTPUT_TIMESTAMP_EVERY_MS = 250;
 
@@ -177,7 +182,61 @@ if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
     for (const entry of list.getEntries()) longTasks.push({ atMs: entry.startTime - windowStart, ms: entry.duration });
   }).observe({ type: 'longtask' });
 }
-const latencyMs = new Samples();
+/**
+ * Latency is worked out after the window from what each batch recorded raw: when it arrived, its
+ * track and the frame it ended at, with each track's clock offsets as they were read. Per batch
+ * this stores numbers it was handed; the arithmetic, done per batch, would box a few doubles
+ * (about 50 B per batch at 1024 frames before the JIT optimised it, `bench:profile --page`),
+ * garbage the bench would count as the transport's.
+ */
+class Latencies {
+  private readonly receivedAt = new Samples();
+  private readonly trackIndex = new Samples();
+  private readonly endFrame = new Samples();
+  /** Offset reads in the window: the batch they apply from, the track, and the offset. */
+  private readonly offsetFrom = new Samples();
+  private readonly offsetTrack = new Samples();
+  private readonly offsetMs = new Samples();
+  /** Each track's offset when the window began. */
+  private offsetsAtStart: number[] = [];
+
+  push(track: Track, now: number, endFrame: number): void {
+    this.receivedAt.push(now);
+    this.trackIndex.push(track.index);
+    this.endFrame.push(endFrame);
+  }
+
+  offsetRead(track: Track): void {
+    this.offsetFrom.push(this.receivedAt.length);
+    this.offsetTrack.push(track.index);
+    this.offsetMs.push(track.outputOffsetMs);
+  }
+
+  clear(): void {
+    for (const samples of [this.receivedAt, this.trackIndex, this.endFrame, this.offsetFrom, this.offsetTrack, this.offsetMs])
+      samples.clear();
+    this.offsetsAtStart = tracks.map((track) => track.outputOffsetMs);
+  }
+
+  /** Each batch's latency: received at, minus the page time its last frame was due at the output. */
+  toArray(): number[] {
+    const offsets = [...this.offsetsAtStart];
+    const from = this.offsetFrom.toArray();
+    const offsetTracks = this.offsetTrack.toArray();
+    const offsetValues = this.offsetMs.toArray();
+    const receivedAt = this.receivedAt.toArray();
+    const trackIndex = this.trackIndex.toArray();
+    const endFrame = this.endFrame.toArray();
+    let read = 0;
+    return receivedAt.map((at, i) => {
+      for (; read < from.length && (from[read] as number) <= i; read++)
+        offsets[offsetTracks[read] as number] = offsetValues[read] as number;
+      const track = tracks[trackIndex[i] as number] as Track;
+      return at - ((offsets[track.index] as number) + ((endFrame[i] as number) / track.context.sampleRate) * 1000);
+    });
+  }
+}
+const latencies = new Latencies();
 const costMs = new Samples();
 /** Shared transport: wake-ups timed so far (one in TIMED_WAKE_EVERY is). */
 let wakes = 0;
@@ -191,16 +250,17 @@ let resumeMs: number[] = [];
 
 /** Records one batch of `frames` frames starting at context frame `frame`, received at `now`. */
 function record(frame: number, frames: number, skippedFrames: number, now: number, track = tracks[0] as Track): void {
-  if (now - track.offsetReadAt >= OUTPUT_TIMESTAMP_EVERY_MS) {
+  track.framesSinceOffsetRead += frames;
+  if (track.framesSinceOffsetRead >= track.offsetReadFrames) {
     const stamp = track.context.getOutputTimestamp();
     // Before the output runs the timestamp reads zeros: read again at the next batch.
     if ((stamp.performanceTime ?? 0) > 0) {
       track.outputOffsetMs = (stamp.performanceTime ?? 0) - (stamp.contextTime ?? 0) * 1000;
-      track.offsetReadAt = now;
+      track.framesSinceOffsetRead = 0;
+      if (recordSamples) latencies.offsetRead(track);
     }
   }
-  const batchEndMs = ((frame + frames) / track.context.sampleRate) * 1000;
-  if (recordSamples) latencyMs.push(now - (track.outputOffsetMs + batchEndMs));
+  if (recordSamples) latencies.push(track, now, frame + frames);
   if (stallEndedAt >= 0 && skippedFrames > 0) {
     resumeMs.push(now - stallEndedAt);
     stallEndedAt = -1;
@@ -303,7 +363,20 @@ async function meydaExtractor(): Promise<(samples: Float32Array) => void> {
 function useContexts(made: AudioContext[]): void {
   contexts = [...new Set(made)];
   context = made[0] as AudioContext;
-  tracks = made.map((each) => ({ context: each, firstFrame: -1, lastFrame: -1, batches: 0, outputOffsetMs: 0, offsetReadAt: -Infinity }));
+  tracks = made.map((each, index) => {
+    const offsetReadFrames = Math.round((each.sampleRate * OUTPUT_TIMESTAMP_EVERY_MS) / 1000);
+    // The first batch reads the offset.
+    return {
+      context: each,
+      index,
+      firstFrame: -1,
+      lastFrame: -1,
+      batches: 0,
+      outputOffsetMs: 0,
+      framesSinceOffsetRead: offsetReadFrames,
+      offsetReadFrames,
+    };
+  });
 }
 
 const SHARED_SETTINGS = new Set(['currentFrame', 'sampleRate', 'poolSize', 'batchSize', 'channels', 'timeout', 'bufferBytes', 'hitRate']);
@@ -588,7 +661,7 @@ const bench = {
     seenUpTo = -1;
     missedFrames = 0;
     repeatedFrames = 0;
-    latencyMs.clear();
+    latencies.clear();
     costMs.clear();
     resumeMs = [];
   },
@@ -626,7 +699,7 @@ const bench = {
       missedFrames: mode === 'analyser' ? missedFrames : null,
       repeatedFrames: mode === 'analyser' ? repeatedFrames : null,
       droppedFrames: dropped === null ? null : dropped - droppedAtStart,
-      latencyMs: latencyMs.toArray(),
+      latencyMs: latencies.toArray(),
       costMs: costMs.toArray(),
       resumeMs,
       underrunEvents: now.events - playbackAtStart.events,

@@ -146,15 +146,15 @@ function settledLines(results) {
   if (runs.length === 0) return [];
   const lines = [
     '',
-    '## Settled: the audio thread after the JIT is done',
+    '## Settled: both threads after the JIT is done',
     '',
-    '| transport | batch | settled s | window s | batches | audio heap B/s | audio heap B/batch | same, right after the warm-up | samples with a compilation | audio GCs |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| transport | batch | settled s | window s | batches | audio heap B/s | audio heap B/batch | same, right after the warm-up | samples with a compilation | audio GCs | main heap B/batch | same, right after the warm-up |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of runs) {
     const unsettled = find(results, 'normal', run.mode, run.batchSize);
     lines.push(
-      `| ${run.mode} | ${run.batchSize} | ${run.settleSeconds} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 1)} | ${number(unsettled?.audioHeap?.perBatch, 1)} | ${run.audioHeap ? `${run.audioHeap.samplesWithCompilations} of ${run.audioHeap.samples - 1}` : 'n/a'} | ${gcCell(run.audioGc)} |`,
+      `| ${run.mode} | ${run.batchSize} | ${run.settleSeconds} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 1)} | ${number(unsettled?.audioHeap?.perBatch, 1)} | ${run.audioHeap ? `${run.audioHeap.samplesWithCompilations} of ${run.audioHeap.samples - 1}` : 'n/a'} | ${gcCell(run.audioGc)} | ${number(run.mainHeap?.perBatch, 0)} | ${number(unsettled?.mainHeap?.perBatch, 0)} |`,
     );
   }
   return lines;
@@ -489,10 +489,16 @@ export function formatReport(results) {
     const shared = perBatch(at('shared', batchSize), 'mainHeap');
     const pingPong = perBatch(at('ping-pong', batchSize), 'mainHeap');
     const ring = perBatch(at('ringbuf', batchSize), 'mainHeap');
+    const settledShared = perBatch(at('shared', batchSize, 'settled'), 'mainHeap');
+    const settledPingPong = perBatch(at('ping-pong', batchSize, 'settled'), 'mainHeap');
     lines.push(
       target(
         shared <= 0.5 * pingPong,
         `batch ${batchSize}: shared main-thread heap per batch ≤ 0.5 × ping-pong's (${number(shared, 0)} against ${number(pingPong, 0)} B: ${number(shared / pingPong, 2)} ×)`,
+      ),
+      target(
+        settledShared === undefined || settledPingPong === undefined ? null : settledShared <= 0.5 * settledPingPong,
+        `batch ${batchSize}, settled: the same (${number(settledShared, 0)} against ${number(settledPingPong, 0)} B: ${number(settledShared / settledPingPong, 2)} ×)`,
       ),
       target(
         shared <= ring,
