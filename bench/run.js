@@ -220,6 +220,7 @@ const runs = [];
 const offline = [];
 const quantumCost = [];
 const started = Date.now();
+let aborted = null;
 try {
   for (const batchSize of stressOnly || calibrationOnly || !earlier ? [] : [128, 1024]) {
     for (const mode of MODES) {
@@ -329,6 +330,9 @@ try {
       offline.push(await offlineHeadroom(stepBatches));
     }
   }
+} catch (error) {
+  // What was measured before the failure is kept (as aborted-…, which git ignores) and reported.
+  aborted = error;
 } finally {
   await browser.close();
   await server.close();
@@ -349,10 +353,11 @@ const results = {
 };
 mkdirSync('bench/results', { recursive: true });
 // Only full runs are results to keep; quick and partial ones are named so git ignores them.
-const stem = `bench/results/${quick ? 'quick-' : partial ? 'partial-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}`;
+const stem = `bench/results/${aborted ? 'aborted-' : quick ? 'quick-' : partial ? 'partial-' : ''}${results.date.slice(0, 19).replace(/:/g, '-')}`;
 writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 const charts = writeCharts(results, stem);
 process.stdout.write(partial ? formatTable(results) : formatReport(results));
 if (startup) process.stdout.write(`\n${formatStartup(startup)}`);
 if (pool) process.stdout.write(`\n${formatPool(pool)}`);
 progress(`results written to ${stem}.json${charts.length ? ` and ${charts.join(', ')}` : ''} in ${results.durationSeconds.toFixed(0)} s`);
+if (aborted) throw aborted;
