@@ -97,6 +97,16 @@ export async function launchBrowser({ traceCompilations = false } = {}) {
       if (found) resolve(found[1]);
     });
   });
+  // However this process ends (an uncaught error too), the browser goes with it: one left open by
+  // an aborted run kept running beside the next full run of 2026-11-27.
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Every process of the group has exited already.
+    }
+  };
+  process.once('exit', killGroup);
   const trace = gcTrace(child.stdout);
   const browser = await chromium.connectOverCDP(endpoint);
   return {
@@ -110,11 +120,8 @@ export async function launchBrowser({ traceCompilations = false } = {}) {
       await browser.close().catch(() => {});
       if (child.exitCode === null) child.kill();
       await exited;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Every process of the group has exited already.
-      }
+      killGroup();
+      process.off('exit', killGroup);
       rmSync(profile, { recursive: true, force: true, maxRetries: 10 });
     },
   };
