@@ -160,19 +160,17 @@ function gcTrace(stdout) {
     /** Runs `forceGc` (a `gc()` in one isolate) and resolves with the isolate its collection names. */
     async identify(forceGc) {
       let timer;
-      let isolate = null;
       const named = new Promise((resolve) => {
-        waiter = (found) => {
-          isolate = found;
+        waiter = (isolate) => {
           waiter = null;
-          resolve(found);
+          resolve(isolate);
         };
       });
       await forceGc();
       // Timed from the evaluation's return, and generously: a 5 s limit timed from before it ended
       // the full run of 2026-11-27 01:57 at 2713 s, with 32 contexts busy on two cores.
       const late = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no forced collection showed up in --trace-gc')), isolate === null ? 30000 : 0);
+        timer = setTimeout(() => reject(new Error('no forced collection showed up in --trace-gc')), 30000);
       });
       try {
         return await Promise.race([named, late]);
