@@ -17,9 +17,9 @@ export class DispatchedFrame implements AnalysisFrame {
   time = 0;
   sampleRate = 0;
   channelData: Float32Array[] = [];
-  /** Made at the first `open()`, again only when the number of channels changes. */
-  rms: number[] = [];
-  peak: number[] = [];
+  /** Made with the frame for `channels`, again only when a batch has another number of channels. */
+  rms: number[];
+  peak: number[];
   rmsDb: Float64Array | null = null;
   peakDb: Float64Array | null = null;
   clippedSamples: Uint32Array | null = null;
@@ -37,6 +37,16 @@ export class DispatchedFrame implements AnalysisFrame {
   #dispatching = false;
   /** A listener called `retain()` during this dispatch: the features are the frame's own now, and the frame is the listener's. */
   #kept = false;
+
+  /**
+   * `channels`: the number of channels of the batches it will carry, when known, so that its
+   * first `open()` makes nothing (a source making frames ahead of its batches keeps the
+   * allocation, and the JIT's deoptimisation it would cause, off the dispatch path).
+   */
+  constructor(channels = 0) {
+    this.rms = levelArray(channels);
+    this.peak = levelArray(channels);
+  }
 
   /** Fills the frame for one batch and opens its dispatch: `retain()` works until `close()`. */
   static open(
@@ -68,9 +78,8 @@ export class DispatchedFrame implements AnalysisFrame {
     frame.#dispatching = true;
     frame.#kept = false;
     if (frame.rms.length !== channelData.length) {
-      // Filled with doubles at once, so that the arrays never change their elements' kind (which would reallocate them).
-      frame.rms = new Array<number>(channelData.length).fill(0.5);
-      frame.peak = new Array<number>(channelData.length).fill(0.5);
+      frame.rms = levelArray(channelData.length);
+      frame.peak = levelArray(channelData.length);
     }
     for (let channel = 0; channel < channelData.length; channel++)
       writeLevels(channelData[channel] as Float32Array, channel, frame.rms, frame.peak);
@@ -105,6 +114,11 @@ export class DispatchedFrame implements AnalysisFrame {
     frame.#token = null;
     return frame.#retained;
   }
+}
+
+/** Filled with doubles at once, so that the array never changes its elements' kind (which would reallocate it). */
+function levelArray(channels: number): number[] {
+  return new Array<number>(channels).fill(0.5);
 }
 
 /** Writes one channel's root mean square to `rms[channel]` and its largest absolute sample to `peak[channel]`. */

@@ -316,8 +316,12 @@ export interface SharedSlotsMessage {
   type: 'shared-slots';
   /** The control block (`shared-slots.ts`), the same for the processor's lifetime. */
   control: SharedArrayBuffer;
-  /** Slots given new memory: each slot's index, its id, and its memory (header and samples). */
-  slots: { slot: number; id: number; memory: SharedArrayBuffer }[];
+  /**
+   * Slots given new memory: each slot's index, its id, its memory (header and samples) and the
+   * shape of every batch it will hold, so that the page makes the slot's views and frame now,
+   * off the dispatch path.
+   */
+  slots: { slot: number; id: number; memory: SharedArrayBuffer; channels: number; frames: number }[];
 }
 
 /**
@@ -431,7 +435,11 @@ function isSharedSlot(value: unknown): value is SharedSlotsMessage['slots'][numb
     isCount(value.id) &&
     typeof SharedArrayBuffer === 'function' &&
     value.memory instanceof SharedArrayBuffer &&
-    canHoldHeader(value.memory.byteLength)
+    isCount(value.channels) &&
+    value.channels >= 1 &&
+    isCount(value.frames) &&
+    value.frames >= 1 &&
+    value.memory.byteLength === batchBufferBytes(value.frames, value.channels)
   );
 }
 
@@ -471,7 +479,10 @@ export function parseFromWorkletMessage(data: unknown, statsTemplate?: PoolStats
         return { ok: false, reason: 'shared-slots: needs a SharedArrayBuffer control block' };
       }
       if (!Array.isArray(data.slots) || !data.slots.every(isSharedSlot)) {
-        return { ok: false, reason: 'shared-slots: each slot needs a slot index, an id and SharedArrayBuffer memory' };
+        return {
+          ok: false,
+          reason: 'shared-slots: each slot needs a slot index, an id, and SharedArrayBuffer memory the size of its channels and frames',
+        };
       }
       return { ok: true, message: { type: 'shared-slots', control: data.control, slots: data.slots } };
     case 'rendered':

@@ -78,12 +78,13 @@ export class SlotPool {
 
   /**
    * Sets the pool size (0 empties it) and the memory size. Available slots with memory of the
-   * wrong size get new memory now; slots out get it when they come back or are reclaimed.
+   * wrong size (or every slot's, when `reshaped`: memory laid out for other batches) get new
+   * memory now; slots out get it when they come back or are reclaimed.
    * Growing fills the new slots now; shrinking retires available slots now and the rest as they
    * come back.
    */
-  configure(size: number, bufferBytes: number): void {
-    const resized = bufferBytes !== this.bufferBytes;
+  configure(size: number, bufferBytes: number, reshaped = false): void {
+    const resized = reshaped || bufferBytes !== this.bufferBytes;
     this.size = Math.min(Math.max(0, Math.floor(size)), this.capacity);
     this.bufferBytes = bufferBytes;
     if (resized) {

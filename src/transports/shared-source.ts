@@ -1,14 +1,7 @@
 import type { BatchSource, FrameSink, Retainer } from '../batch-source.js';
 import { MAX_POOL_SIZE } from '../config.js';
 import { DispatchedFrame } from '../dispatched-frame.js';
-import {
-  batchBufferBytes,
-  channelViews,
-  createBatchHeader,
-  readBatchHeader,
-  type SharedSlotsMessage,
-  type WakeMessage,
-} from '../protocol.js';
+import { channelViews, createBatchHeader, readBatchHeader, type SharedSlotsMessage, type WakeMessage } from '../protocol.js';
 import {
   AVAILABLE,
   IN_FLIGHT,
@@ -34,15 +27,16 @@ type AtomicsWithWaitAsync = typeof Atomics & {
   ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 };
 
-/** One slot's memory as the page holds it, made once, when the worklet announces the memory. */
+/** One slot's memory as the page holds it, with everything a batch in it needs: made once, when the worklet announces the memory. */
 interface SlotMemory {
   readonly slot: number;
   readonly idWord: number;
   readonly view: Float32Array;
-  /** One view per channel, made at the first batch read from this memory (its shape never changes). */
-  channelData: Float32Array[] | null;
-  /** The frame every batch of this memory is dispatched as, made with `channelData`. */
-  frame: DispatchedFrame | null;
+  readonly frames: number;
+  /** One view per channel. */
+  readonly channelData: Float32Array[];
+  /** The frame every batch of this memory is dispatched as, filled again each time. */
+  readonly frame: DispatchedFrame;
 }
 
 /**
@@ -55,7 +49,8 @@ interface SlotMemory {
  * Allocation: per batch, nothing of its own (a slot's batches are dispatched as one frame,
  * filled again each time: a retained frame's slot carries nothing else until released); per
  * wake-up, what `Atomics.waitAsync` returns (a result object and a promise); per slot memory,
- * its views and its frame.
+ * its views and its frame, made when the memory is announced: made at its first batch, they
+ * deoptimised the dispatch path the JIT had compiled (after every change of shape).
  */
 export class SharedSource implements BatchSource, Retainer {
   private readonly sink: FrameSink;
@@ -88,9 +83,11 @@ export class SharedSource implements BatchSource, Retainer {
   receiveMessage(message: SharedSlotsMessage | WakeMessage): void {
     if (message.type === 'shared-slots') {
       this.control ??= new Int32Array(message.control);
-      for (const { slot, id, memory } of message.slots) {
-        if (slot < MAX_POOL_SIZE)
-          this.slots[slot] = { slot, idWord: idWord(id), view: new Float32Array(memory), channelData: null, frame: null };
+      for (const { slot, id, memory, channels, frames } of message.slots) {
+        if (slot >= MAX_POOL_SIZE) continue;
+        const channelData = channelViews(memory, channels, frames);
+        const frame = new DispatchedFrame(channels);
+        this.slots[slot] = { slot, idWord: idWord(id), view: new Float32Array(memory), frames, channelData, frame };
       }
     } else {
       this.sink.counters.wakeups++;
@@ -167,13 +164,11 @@ export class SharedSource implements BatchSource, Retainer {
       const published = slotWord(sequence, IN_FLIGHT);
       if (Atomics.compareExchange(control, wordIndex(slot), published, slotWord(sequence, PROCESSING)) !== published) return;
       const header = this.header;
-      if (!readBatchHeader(memory.view, header) || memory.view.byteLength !== batchBufferBytes(header.frames, header.channels)) {
+      if (!readBatchHeader(memory.view, header) || header.frames !== memory.frames || header.channels !== memory.channelData.length) {
         this.giveBack(control, slot, sequence);
         this.sink.error('invalid-message', `from the worklet: shared slot ${slot} holds no valid batch`);
         return;
       }
-      memory.channelData ??= channelViews(memory.view.buffer, header.channels, header.frames);
-      memory.frame ??= new DispatchedFrame();
       if (!this.sink.dispatch(header, memory.channelData, this, slot, memory.frame)) this.giveBack(control, slot, sequence);
     }
   }

@@ -14,6 +14,7 @@ export const LOOPBACK_RATE = 48000;
 /** What a loopback keeps of each dispatched frame. */
 export interface LoopbackFrame extends FrameSpan {
   bufferId: number;
+  channels: number;
 }
 
 /**
@@ -103,7 +104,7 @@ export class Loopback {
       const samples = frame.channelData[channel] as Float32Array;
       for (let i = 0; i < samples.length; i++) if (samples[i] !== rampSample(frame.frame + i, channel)) this.mismatches++;
     }
-    this.frames.push({ ...frameSpan(frame), bufferId: frame.bufferId });
+    this.frames.push({ ...frameSpan(frame), bufferId: frame.bufferId, channels: frame.channelData.length });
     this.onFrame?.(frame);
     this.note(() => {});
   }

@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
+import { batchBufferBytes, parseFromWorkletMessage } from '../../src/protocol.js';
 import { frameFields } from '../helpers/events.js';
 import { ABSENT, replaceProperty } from '../helpers/globals.js';
 import { Loopback } from '../helpers/loopback.js';
@@ -76,6 +77,7 @@ describe('shared transport, end to end (engine and session over a MessageChannel
       skippedFrames: 6 * 128,
       gapFrames: 0,
       bufferId: test.frames[4]?.bufferId,
+      channels: 1,
     });
     const stats = await test.stats();
     expect([stats.skippedBatches, stats.skippedFrames, stats.misses, stats.hits, stats.exhaustions]).to.deep.equal([6, 768, 6, 5, 1]);
@@ -179,6 +181,46 @@ describe('shared transport, end to end (engine and session over a MessageChannel
     expect([stats.allocations, stats.invalidReturns.sizeMismatch, stats.buffers, stats.available]).to.deep.equal([6, 1, 3, 3]);
     expect(test.mismatches).to.equal(0);
     expectAccounted(stats);
+  });
+
+  it('gives slots new memory when the channels and batch size change live to the same bytes (2 × 512 after 1 × 1024)', async () => {
+    const test = new Loopback({ batchSize: 1024, poolSize: 3, channels: 1 });
+    loop = test;
+    await test.stream(3);
+    test.session.configure({ batchSize: 512, channels: 2 });
+    await test.stats();
+    await test.stream(6);
+    expect(test.frames.slice(3).map((frame) => [frame.frames, frame.channels])).to.deep.equal(Array(6).fill([512, 2]));
+    expect(test.mismatches, 'samples read through views of the old layout').to.equal(0);
+    expect(test.errors).to.deep.equal([]);
+    expect(test.received.get('shared-slots'), 'the new memory announced').to.equal(2);
+    test.render(128);
+    const stats = await test.stats();
+    expect([stats.allocations, stats.buffers, stats.bufferBytes]).to.deep.equal([6, 3, batchBufferBytes(1024, 1)]);
+    expectAccounted(stats);
+  });
+
+  it('refuses memory announced for another shape than its size, and delivers nothing from it', () => {
+    const memory = new SharedArrayBuffer(batchBufferBytes(128, 2));
+    const control = new SharedArrayBuffer(64);
+    const slot = (channels: unknown, frames: unknown) => ({
+      type: 'shared-slots',
+      control,
+      slots: [{ slot: 0, id: 0, memory, channels, frames }],
+    });
+    expect(parseFromWorkletMessage(slot(2, 128)).ok, 'the shape its size holds').to.equal(true);
+    for (const [channels, frames] of [
+      [1, 128],
+      [2, 64],
+      [1, 200],
+      [0, 128],
+      [2, 0],
+      [2.5, 128],
+      ['2', 128],
+      [undefined, 128],
+    ]) {
+      expect(parseFromWorkletMessage(slot(channels, frames)).ok, `${channels} × ${frames}`).to.equal(false);
+    }
   });
 
   it('keeps sequence order and loses no frame when the transport switches mid-stream, the page still behind', async () => {

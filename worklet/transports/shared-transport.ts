@@ -35,19 +35,27 @@ class SharedSlotPool extends SlotPool {
   private readonly memories: (SharedArrayBuffer | null)[];
   private readonly views: (Float32Array | null)[];
   private announcement: SharedSlotsMessage['slots'] = [];
+  /** The channels of each slot's memory: its layout, with the bytes (equal bytes can hold 2 × 512 frames or 1 × 1024). */
+  private readonly memoryChannels: Int32Array;
+  /** The shape of the batches new memory is for. */
+  private channels = 0;
+  private frames = 0;
 
   constructor(meters: Meters, control: Int32Array) {
     super(meters);
     this.control = control;
     this.memories = new Array<SharedArrayBuffer | null>(this.capacity).fill(null);
     this.views = new Array<Float32Array | null>(this.capacity).fill(null);
+    this.memoryChannels = new Int32Array(this.capacity);
   }
 
   viewAt(slot: number): Float32Array {
     return this.views[slot] as Float32Array;
   }
 
+  /** The bytes of the slot's memory, or 0 when it is laid out for batches of another shape (so it is replaced as it comes back). */
   bytesAt(slot: number): number {
+    if (this.memoryChannels[slot] !== this.channels) return 0;
     return this.memories[slot]?.byteLength ?? 0;
   }
 
@@ -58,12 +66,21 @@ class SharedSlotPool extends SlotPool {
     return slots;
   }
 
+  /** `configure()` for slots of `frames` × `channels` batches. */
+  configureShape(size: number, channels: number, frames: number): void {
+    const reshaped = channels !== this.channels || frames !== this.frames;
+    this.channels = channels;
+    this.frames = frames;
+    this.configure(size, batchBufferBytes(frames, channels), reshaped);
+  }
+
   protected override allocateMemory(slot: number, id: number, bytes: number): void {
     const memory = new SharedArrayBuffer(bytes);
     this.memories[slot] = memory;
     this.views[slot] = new Float32Array(memory);
+    this.memoryChannels[slot] = this.channels;
     Atomics.store(this.control, idIndex(slot), idWord(id));
-    this.announcement.push({ slot, id, memory });
+    this.announcement.push({ slot, id, memory, channels: this.channels, frames: this.frames });
     this.meters.stats.allocations++;
   }
 
@@ -114,7 +131,7 @@ export class SharedTransport implements BatchTransport {
   configure(config: WorkletConfig, active: boolean, nowFrame: number): void {
     // Slots the page gave back since the last scan are available, and get new memory now if they must.
     this.collect(nowFrame);
-    this.pool.configure(active ? config.poolSize : 0, batchBufferBytes(config.batchSize, config.channels));
+    this.pool.configureShape(active ? config.poolSize : 0, config.channels, config.batchSize);
     this.announce();
   }
 
