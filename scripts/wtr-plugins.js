@@ -1,9 +1,10 @@
 /** Web Test Runner plugins: generated files, a screenshot command, and the packed-tarball fixture. */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { build } from 'esbuild';
@@ -11,6 +12,18 @@ import { rollup } from 'rollup';
 import webpack from 'webpack';
 import { DEMO_AUDIO_FILE, demoAudioWav } from './demo-audio.js';
 import { bundleWorkletCode, WORKLET_DEV_PATH, WORKLET_FILE } from './worklet-bundle.js';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs a command and resolves with its output; it rejects with `stdout` and `stderr` on the
+ * error. Never synchronous: the test server answers every browser's requests meanwhile, and the
+ * package build takes tens of seconds.
+ */
+async function run(command, args, options = {}) {
+  const { stdout } = await execFileAsync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  return stdout;
+}
 
 /**
  * Makes the page match `prefers-color-scheme: <scheme>` where the launcher can: Playwright's
@@ -205,13 +218,13 @@ async function buildBundledApps(root) {
 }
 
 /** `tsc`'s diagnostics for each JSX view of the installed package ('' when it compiles), by framework. */
-function checkJsxViews() {
+async function checkJsxViews() {
   const views = `${PACKAGE_TEST_DIR}/jsx`;
   cpSync('test/fixtures/jsx', views, { recursive: true });
   const diagnostics = {};
   for (const framework of ['react', 'preact']) {
     try {
-      execFileSync('npx', ['tsc', '-p', `${views}/tsconfig.${framework}.json`], { encoding: 'utf8', stdio: 'pipe' });
+      await run('npx', ['tsc', '-p', `${views}/tsconfig.${framework}.json`]);
       diagnostics[framework] = '';
     } catch (error) {
       diagnostics[framework] = `${error.stdout}${error.stderr}`.trim() || String(error);
@@ -242,42 +255,36 @@ export function installPackedPackage() {
 }
 
 async function packAndInstall() {
-  const quiet = { stdio: ['ignore', 'ignore', 'inherit'] };
   rmSync(PACKAGE_TEST_DIR, { recursive: true, force: true });
   mkdirSync(PACKAGE_TEST_DIR, { recursive: true });
   // Packed from a copy of the checkout without dist/, as from a clean clone: prepack must build.
   // The copy sits outside node_modules, where esbuild would ignore its tsconfig.json.
   const source = mkdtempSync(join(tmpdir(), 'package-source-'));
   try {
-    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
+    const files = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
     for (const file of files.split('\0')) {
       if (file !== '' && existsSync(file)) cpSync(file, `${source}/${file}`);
     }
     symlinkSync(resolve('node_modules'), `${source}/node_modules`, 'dir');
-    execFileSync('npm', ['pack', '--pack-destination', resolve(PACKAGE_TEST_DIR)], { ...quiet, cwd: source });
+    await run('npm', ['pack', '--pack-destination', resolve(PACKAGE_TEST_DIR)], { cwd: source });
   } finally {
     rmSync(source, { recursive: true, force: true });
   }
   const tarball = readdirSync(PACKAGE_TEST_DIR).find((file) => file.endsWith('.tgz'));
-  const packed = execFileSync('tar', ['-tzf', `${PACKAGE_TEST_DIR}/${tarball}`], { encoding: 'utf8' })
+  const packed = (await run('tar', ['-tzf', `${PACKAGE_TEST_DIR}/${tarball}`]))
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => line.replace(/^package\//, ''));
   writeFileSync(`${PACKAGE_TEST_DIR}/package.json`, JSON.stringify({ name: 'package-test', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', resolve(PACKAGE_TEST_DIR, tarball)], {
-    ...quiet,
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', resolve(PACKAGE_TEST_DIR, tarball)], {
     cwd: PACKAGE_TEST_DIR,
   });
   writeFileSync(`${PACKAGE_TEST_DIR}/index.html`, PLAIN_PAGE);
   mkdirSync(`${PACKAGE_TEST_DIR}/app`);
   writeFileSync(`${PACKAGE_TEST_DIR}/app/index.html`, APP_PAGE);
-  execFileSync(
-    'npx',
-    ['vite', 'build', `${PACKAGE_TEST_DIR}/app`, '--base', './', '--outDir', '../app-dist', '--logLevel', 'error'],
-    quiet,
-  );
+  await run('npx', ['vite', 'build', `${PACKAGE_TEST_DIR}/app`, '--base', './', '--outDir', '../app-dist', '--logLevel', 'error']);
   return {
-    jsx: checkJsxViews(),
+    jsx: await checkJsxViews(),
     page: `/${PACKAGE_TEST_DIR}/index.html`,
     app: `/${PACKAGE_TEST_DIR}/app-dist/index.html`,
     appFiles: readdirSync(`${PACKAGE_TEST_DIR}/app-dist/assets`),
