@@ -4,6 +4,9 @@ import type { BatchHeader } from './protocol.js';
 
 function noop(): void {}
 
+/** The features that are one number, or null when not computed. */
+const SCALAR_FEATURES = ['pitch', 'clarity', 'zcr'] as const;
+
 /**
  * One dispatched batch, as `analysis-frame` listeners see it. A class, so that `retain()` is
  * shared by all frames and what it needs stays private. A frame can be filled again for a later
@@ -24,9 +27,9 @@ export class DispatchedFrame implements AnalysisFrame {
   peakDb: Float64Array | null = null;
   clippedSamples: Uint32Array | null = null;
   spectrum: Float32Array | null = null;
-  pitch: number | null = null;
-  clarity: number | null = null;
-  zcr: number | null = null;
+  declare pitch: number | null;
+  declare clarity: number | null;
+  declare zcr: number | null;
   skippedFrames = 0;
   gapFrames = 0;
   bufferId = 0;
@@ -37,6 +40,32 @@ export class DispatchedFrame implements AnalysisFrame {
   #dispatching = false;
   /** A listener called `retain()` during this dispatch: the features are the frame's own now, and the frame is the listener's. */
   #kept = false;
+  /** `pitch`, `clarity` and `zcr`, stored unboxed: a number in a field that can hold null is a new object at each write. */
+  #scalars = new Float64Array(SCALAR_FEATURES.length);
+  /** Bit i set: `#scalars[i]` holds a value; clear: the feature reads null. */
+  #present = 0;
+
+  /** Own accessors for the scalar features, so that spreads, JSON and structured clones of a frame carry them as data. */
+  static #accessors: PropertyDescriptorMap = Object.fromEntries(
+    SCALAR_FEATURES.map((name, index) => {
+      const bit = 1 << index;
+      const descriptor: PropertyDescriptor = {
+        enumerable: true,
+        get(this: DispatchedFrame): number | null {
+          return (this.#present & bit) === 0 ? null : (this.#scalars[index] as number);
+        },
+        set(this: DispatchedFrame, value: number | null) {
+          if (value === null) {
+            this.#present &= ~bit;
+          } else {
+            this.#scalars[index] = value;
+            this.#present |= bit;
+          }
+        },
+      };
+      return [name, descriptor];
+    }),
+  );
 
   /**
    * `channels`: the number of channels of the batches it will carry, when known, so that its
@@ -46,6 +75,7 @@ export class DispatchedFrame implements AnalysisFrame {
   constructor(channels = 0) {
     this.rms = levelArray(channels);
     this.peak = levelArray(channels);
+    Object.defineProperties(this, DispatchedFrame.#accessors);
   }
 
   /** Fills the frame for one batch and opens its dispatch: `retain()` works until `close()`. */
@@ -69,9 +99,7 @@ export class DispatchedFrame implements AnalysisFrame {
     frame.peakDb = null;
     frame.clippedSamples = null;
     frame.spectrum = null;
-    frame.pitch = null;
-    frame.clarity = null;
-    frame.zcr = null;
+    frame.#present = 0;
     frame.#retainer = retainer;
     frame.#token = token;
     frame.#retained = false;

@@ -51,49 +51,28 @@ export class FrameAnalysis {
     this.plan = null;
   }
 
-  /** Writes the configured features into `frame`. Allocation-free unless the frames' shape or the options changed. */
+  /**
+   * Writes the configured features into `frame`. Allocation-free unless the frames' shape or the
+   * options changed. It only picks the plan and calls the helpers that do the work: the first
+   * frame of a new shape deoptimises it (the call that makes the plan), and called once per
+   * batch it can run unoptimised for tens of seconds, where every number it touched would be
+   * boxed. The helpers loop over the samples, so V8 optimises them again within a few batches.
+   */
   analyze(frame: AnalysisFrame): void {
-    const { channelData, sampleRate } = frame;
+    const { channelData } = frame;
     const frames = channelData[0]?.length ?? 0;
     if (frames === 0) return;
     let plan = this.plan;
-    if (plan === null || plan.channels !== channelData.length || plan.frames !== frames || plan.sampleRate !== sampleRate) {
-      plan = this.makePlan(channelData.length, frames, sampleRate);
+    if (plan === null || plan.channels !== channelData.length || plan.frames !== frames || plan.sampleRate !== frame.sampleRate) {
+      plan = this.makePlan(channelData.length, frames, frame.sampleRate);
       this.plan = plan;
     }
-    if (plan.levels) {
-      for (let channel = 0; channel < plan.channels; channel++) {
-        writeLevelFeatures(channelData[channel] as Float32Array, channel, frame.rms, frame.peak, plan);
-      }
-      frame.rmsDb = plan.rmsDb;
-      frame.peakDb = plan.peakDb;
-      frame.clippedSamples = plan.clippedSamples;
-    }
-    if (!plan.zcr && plan.spectrum === null && plan.pitch === null) return;
-    const mix = mixInto(plan, channelData);
-    const contiguous = frame.frame === plan.nextFrame;
-    plan.nextFrame = frame.frame + frames;
-    if (plan.zcr) {
-      const crossings = countCrossings(mix, contiguous ? plan.lastSample : (mix[0] as number));
-      frame.zcr = (crossings * sampleRate) / frames;
-    }
-    plan.lastSample = mix[frames - 1] as number;
-    if (plan.spectrum === null && plan.pitch === null) return;
-    appendHistory(plan, mix, contiguous);
-    const { config } = this;
-    if (plan.spectrum !== null) {
-      plan.spectrum.update(plan.history, config.smoothing, config.minDecibels, config.maxDecibels);
-      frame.spectrum = plan.spectrum.decibels;
-    }
-    if (plan.pitch !== null) {
-      plan.pitch.detect(plan.history, sampleRate, config.pitchMin, Math.min(config.pitchMax, sampleRate / 2), config.pitchClarity);
-      frame.pitch = plan.pitch.frequency;
-      frame.clarity = plan.pitch.clarity;
-    }
+    if (plan.levels) writeLevelFeatures(frame, plan);
+    if (plan.zcr || plan.spectrum !== null || plan.pitch !== null) writeMixFeatures(frame, plan);
   }
 
   private makePlan(channels: number, frames: number, sampleRate: number): Plan {
-    const { features, pitchMin, fftSize: configuredFftSize } = this.config;
+    const { features, pitchMin, pitchMax, pitchClarity, fftSize: configuredFftSize, smoothing, minDecibels, maxDecibels } = this.config;
     const has = (feature: Feature) => features.includes(feature);
     // The configured size, or the largest power of two up to a frame.
     const fftSize = has('spectrum') ? (configuredFftSize ?? 2 ** Math.floor(Math.log2(frames))) : 0;
@@ -110,8 +89,8 @@ export class FrameAnalysis {
       rmsDb: new Float64Array(channels),
       peakDb: new Float64Array(channels),
       clippedSamples: new Uint32Array(channels),
-      spectrum: fftSize > 0 ? new Spectrum(fftSize) : null,
-      pitch: pitchSize > 0 ? new PitchDetector(pitchSize) : null,
+      spectrum: fftSize > 0 ? new Spectrum(fftSize, smoothing, minDecibels, maxDecibels) : null,
+      pitch: pitchSize > 0 ? new PitchDetector(pitchSize, sampleRate, pitchMin, Math.min(pitchMax, sampleRate / 2), pitchClarity) : null,
       nextFrame: -1,
       lastSample: 0,
     };
@@ -119,33 +98,66 @@ export class FrameAnalysis {
 }
 
 /**
- * Writes one channel's levels in dBFS and its clipped samples into the plan's arrays. The
- * logarithms sit beside the samples' loop on purpose: that loop makes V8 optimise this function
- * fully within a few batches, where `analyze`, called once per batch, stays in a tier that boxed
- * the argument and the result of each Math.log10 (about 45 B per batch, `bench:profile --page`
- * at batch 1024). The levels are read from their arrays here for the same reason.
+ * Writes each channel's levels in dBFS and its clipped samples into the plan's arrays and gives
+ * them to the frame. The logarithms sit beside the samples' loop on purpose: that loop makes V8
+ * optimise this function within a few batches, where a function called once per batch stays in a
+ * tier that boxed the argument and the result of each Math.log10 (about 45 B per batch,
+ * `bench:profile --page` at batch 1024).
  */
-function writeLevelFeatures(samples: Float32Array, channel: number, rms: readonly number[], peak: readonly number[], plan: Plan): void {
-  let clipped = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const sample = samples[i] as number;
-    if (sample >= CLIP_LEVEL || sample <= -CLIP_LEVEL) clipped++;
+function writeLevelFeatures(frame: AnalysisFrame, plan: Plan): void {
+  const { channelData, rms, peak } = frame;
+  const { rmsDb, peakDb, clippedSamples } = plan;
+  for (let channel = 0; channel < plan.channels; channel++) {
+    const samples = channelData[channel] as Float32Array;
+    let clipped = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i] as number;
+      if (sample >= CLIP_LEVEL || sample <= -CLIP_LEVEL) clipped++;
+    }
+    clippedSamples[channel] = clipped;
+    rmsDb[channel] = 20 * Math.log10(rms[channel] as number);
+    peakDb[channel] = 20 * Math.log10(peak[channel] as number);
   }
-  plan.clippedSamples[channel] = clipped;
-  plan.rmsDb[channel] = 20 * Math.log10(rms[channel] as number);
-  plan.peakDb[channel] = 20 * Math.log10(peak[channel] as number);
+  frame.rmsDb = rmsDb;
+  frame.peakDb = peakDb;
+  frame.clippedSamples = clippedSamples;
 }
 
-/** Sign changes (zero counts as positive) across the frame, starting from the sample before it. */
-function countCrossings(samples: Float32Array, before: number): number {
-  let count = 0;
-  let negative = before < 0;
-  for (let i = 0; i < samples.length; i++) {
-    const isNegative = (samples[i] as number) < 0;
-    if (isNegative !== negative) count++;
-    negative = isNegative;
+/**
+ * Writes the features of the channels' mean: the zero-crossing rate, the spectrum and the pitch.
+ * Every number is read and computed here, beside the crossings' loop, for the reason given at
+ * `writeLevelFeatures`.
+ */
+function writeMixFeatures(frame: AnalysisFrame, plan: Plan): void {
+  const mix = mixInto(plan, frame.channelData);
+  const frames = mix.length;
+  const contiguous = frame.frame === plan.nextFrame;
+  plan.nextFrame = frame.frame + frames;
+  if (plan.zcr) {
+    let crossings = 0;
+    let negative = contiguous ? plan.lastSample < 0 : (mix[0] as number) < 0;
+    for (let i = 0; i < frames; i++) {
+      const isNegative = (mix[i] as number) < 0;
+      if (isNegative !== negative) crossings++;
+      negative = isNegative;
+    }
+    frame.zcr = (crossings * plan.sampleRate) / frames;
   }
-  return count;
+  plan.lastSample = mix[frames - 1] as number;
+  if (plan.spectrum === null && plan.pitch === null) return;
+  appendHistory(plan, mix, contiguous);
+  if (plan.spectrum !== null) {
+    plan.spectrum.update(plan.history);
+    frame.spectrum = plan.spectrum.decibels;
+  }
+  if (plan.pitch !== null) {
+    plan.pitch.detect(plan.history);
+    const { frequency } = plan.pitch;
+    // Two stores, not one of a conditional expression: that would box the number to merge it with null.
+    if (Number.isNaN(frequency)) frame.pitch = null;
+    else frame.pitch = frequency;
+    frame.clarity = plan.pitch.clarity;
+  }
 }
 
 /** The channels' mean; one channel is its own mean. */

@@ -7,12 +7,16 @@ import { fft, ifft } from 'fourier-transform';
  * `KEY_MAXIMUM_CUTOFF` of the highest, refined by a parabola through its neighbours.
  */
 export class PitchDetector {
-  /** Hz of the last `detect()`, or null when its clarity fell below the threshold. */
-  frequency: number | null = null;
+  /** Hz of the last `detect()`, or NaN when its clarity fell below the threshold (a number, so that it is stored unboxed). */
+  frequency = Number.NaN;
   /** How periodic the window was, 0–1 (the NSDF at the chosen peak). */
   clarity = 0;
 
   private readonly size: number;
+  private readonly sampleRate: number;
+  private readonly minHz: number;
+  private readonly maxHz: number;
+  private readonly minClarity: number;
   private readonly padded: Float64Array;
   private readonly spectrum: [Float64Array, Float64Array];
   private readonly autocorrelation: Float64Array;
@@ -20,8 +24,17 @@ export class PitchDetector {
   /** Lags of the NSDF's key maxima (at most one per two lags). */
   private readonly keyMaxima: Int32Array;
 
-  constructor(size: number) {
+  /**
+   * Looks for pitches between `minHz` and `maxHz` at `sampleRate`, and reports those of at least
+   * `minClarity`. The settings are fixed for the detector's life, so that `detect()` takes no
+   * number to box.
+   */
+  constructor(size: number, sampleRate: number, minHz: number, maxHz: number, minClarity: number) {
     this.size = size;
+    this.sampleRate = sampleRate;
+    this.minHz = minHz;
+    this.maxHz = maxHz;
+    this.minClarity = minClarity;
     this.padded = new Float64Array(2 * size);
     this.spectrum = [new Float64Array(size + 1), new Float64Array(size + 1)];
     this.autocorrelation = new Float64Array(2 * size);
@@ -29,15 +42,12 @@ export class PitchDetector {
     this.keyMaxima = new Int32Array(size / 2 + 1);
   }
 
-  /**
-   * Finds the pitch of `window` (its last `size` frames) between `minHz` and `maxHz`; the result
-   * is in `frequency` and `clarity`. Allocation-free.
-   */
-  detect(window: Float32Array, sampleRate: number, minHz: number, maxHz: number, minClarity: number): void {
-    const { size, padded, nsdf } = this;
+  /** Finds the pitch of `window` (its last `size` frames); the result is in `frequency` and `clarity`. Allocation-free. */
+  detect(window: Float32Array): void {
+    const { size, padded, nsdf, sampleRate, minHz, maxHz, minClarity } = this;
     const offset = window.length - size;
     for (let i = 0; i < size; i++) padded[i] = window[offset + i] as number;
-    this.frequency = null;
+    this.frequency = Number.NaN;
     this.clarity = 0;
     // Autocorrelation: the inverse FFT of the power spectrum, zero-padded so that it does not wrap.
     fft(padded, this.spectrum);

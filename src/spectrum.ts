@@ -10,13 +10,20 @@ export class Spectrum {
   readonly decibels: Float32Array;
 
   private readonly size: number;
+  private readonly smoothing: number;
+  private readonly minDecibels: number;
+  private readonly maxDecibels: number;
   private readonly hann: Float64Array;
   private readonly windowed: Float64Array;
   private readonly magnitudes: Float64Array;
   private readonly smoothed: Float64Array;
 
-  constructor(size: number) {
+  /** The settings are fixed for the spectrum's life, so that `update()` takes no number to box. */
+  constructor(size: number, smoothing: number, minDecibels: number, maxDecibels: number) {
     this.size = size;
+    this.smoothing = smoothing;
+    this.minDecibels = minDecibels;
+    this.maxDecibels = maxDecibels;
     this.decibels = new Float32Array(size / 2);
     this.hann = new Float64Array(size);
     // Periodic Hann; its mean (0.5) is the gain a sine at a bin's centre sees, undone below.
@@ -32,8 +39,8 @@ export class Spectrum {
   }
 
   /** Analyzes the last `size` frames of `window`. Allocation-free. */
-  update(window: Float32Array, smoothing: number, minDecibels: number, maxDecibels: number): void {
-    const { size, hann, windowed, magnitudes, smoothed, decibels } = this;
+  update(window: Float32Array): void {
+    const { size, hann, windowed, magnitudes, smoothed, decibels, smoothing, minDecibels, maxDecibels } = this;
     const offset = window.length - size;
     for (let i = 0; i < size; i++) windowed[i] = (window[offset + i] as number) * (hann[i] as number);
     // A full-scale sine at a bin's centre reads 1, so 0 dB.
