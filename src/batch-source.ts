@@ -1,14 +1,6 @@
 import type { CaptureConfig } from './config.js';
 import type { DispatchedFrame } from './dispatched-frame.js';
-import type {
-  AcknowledgePayload,
-  BatchHeader,
-  ReturnPayload,
-  SharedSlotsMessage,
-  ToWorkletMessage,
-  WakeMessage,
-  WorkletErrorCode,
-} from './protocol.js';
+import type { AcknowledgePayload, BatchHeader, ReturnPayload, SharedSlotsMessage, ToWorkletMessage, WakeMessage } from './protocol.js';
 
 /** Counters kept on the main thread, beside the worklet's PoolStats. */
 export interface SessionCounters {
@@ -78,8 +70,12 @@ export interface FrameSink {
   dispatch(header: BatchHeader, channelData: Float32Array[], retainer: Retainer | null, token: unknown, frame: DispatchedFrame): boolean;
   /** Posts to the worklet, unless the session is disposed. */
   send(message: ToWorkletMessage | ReturnPayload | AcknowledgePayload, transfer?: Transferable[]): void;
-  /** Reports a problem with what the worklet sent. */
-  error(code: WorkletErrorCode, message: string): void;
+  /**
+   * Counts and reports what the worklet sent as invalid (`invalid-message`, "from the worklet:
+   * `reason`"). `sequence`: the batch it should have been, which is then passed over, so that
+   * a source dispatching in sequence order goes on with the next.
+   */
+  refuse(reason: string, sequence?: number): void;
 }
 
 /**

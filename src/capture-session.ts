@@ -168,10 +168,6 @@ export class CaptureSession implements FrameSink {
     if (!this.disposed) this.port.postMessage(message, transfer);
   }
 
-  error(code: WorkletErrorCode, message: string): void {
-    this.handlers.error?.(code, message);
-  }
-
   private source(transport: ActiveTransport): BatchSource {
     let source = this.sources[transport];
     if (source === undefined) {
@@ -245,8 +241,9 @@ export class CaptureSession implements FrameSink {
     this.catchUp(source);
   }
 
-  private refuse(reason: string): void {
+  refuse(reason: string, sequence?: number): void {
     this.counters.invalidWorkletMessages++;
+    if (sequence === this.expectedSequence) this.expectedSequence = sequence + 1;
     this.handlers.error?.('invalid-message', `from the worklet: ${reason}`);
   }
 

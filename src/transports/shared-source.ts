@@ -77,7 +77,7 @@ export class SharedSource implements BatchSource, Retainer {
   }
 
   receiveBatch(): void {
-    this.sink.error('invalid-message', 'from the worklet: a shared-memory batch arrived by message');
+    this.sink.refuse('a shared-memory batch arrived by message');
   }
 
   receiveMessage(message: SharedSlotsMessage | WakeMessage): void {
@@ -166,8 +166,8 @@ export class SharedSource implements BatchSource, Retainer {
       const header = this.header;
       if (!readBatchHeader(memory.view, header) || header.frames !== memory.frames || header.channels !== memory.channelData.length) {
         this.giveBack(control, slot, sequence);
-        this.sink.error('invalid-message', `from the worklet: shared slot ${slot} holds no valid batch`);
-        return;
+        this.sink.refuse(`shared slot ${slot} holds no valid batch`, sequence);
+        continue;
       }
       if (!this.sink.dispatch(header, memory.channelData, this, slot, memory.frame)) this.giveBack(control, slot, sequence);
     }

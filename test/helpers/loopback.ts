@@ -2,7 +2,7 @@ import type { ReturnPolicy } from '../../src/batch-source.js';
 import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
-import { PROTOCOL_VERSION } from '../../src/protocol.js';
+import { PROTOCOL_VERSION, type SharedSlotsMessage } from '../../src/protocol.js';
 import type { PoolStats } from '../../src/stats.js';
 import { CaptureEngine } from '../../worklet/capture-engine.js';
 import { Conditions } from './conditions.js';
@@ -34,6 +34,8 @@ export class Loopback {
   readonly exhausted: number[] = [];
   /** Messages the session received from the engine, by kind (`buffer` for a batch by message). */
   readonly received = new Map<string, number>();
+  /** Every slot memory the engine announced, in order. */
+  readonly sharedMemory: SharedArrayBuffer[] = [];
   /** Samples that were not the ramp's, over every frame dispatched. */
   mismatches = 0;
   /** Called during each frame's dispatch, after it is checked and recorded. */
@@ -50,6 +52,7 @@ export class Loopback {
     this.channel.port2.addEventListener('message', (event) => {
       const kind = event.data instanceof ArrayBuffer ? 'buffer' : String((event.data as { type?: unknown })?.type);
       this.received.set(kind, (this.received.get(kind) ?? 0) + 1);
+      if (kind === 'shared-slots') for (const { memory } of (event.data as SharedSlotsMessage).slots) this.sharedMemory.push(memory);
     });
     this.session = new CaptureSession(
       this.channel.port2,

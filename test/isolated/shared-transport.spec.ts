@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { CaptureSession } from '../../src/capture-session.js';
 import { DEFAULT_CONFIG, type WorkletConfig } from '../../src/config.js';
 import type { AnalysisFrame } from '../../src/events.js';
-import { batchBufferBytes, parseFromWorkletMessage } from '../../src/protocol.js';
+import { batchBufferBytes, createBatchHeader, parseFromWorkletMessage, readBatchHeader } from '../../src/protocol.js';
 import { frameFields } from '../helpers/events.js';
 import { ABSENT, replaceProperty } from '../helpers/globals.js';
 import { Loopback } from '../helpers/loopback.js';
@@ -221,6 +221,33 @@ describe('shared transport, end to end (engine and session over a MessageChannel
     ]) {
       expect(parseFromWorkletMessage(slot(channels, frames)).ok, `${channels} × ${frames}`).to.equal(false);
     }
+  });
+
+  it('passes over a slot that holds no valid batch: reported, counted, the slot given back, and the next batch dispatched', async () => {
+    const test = new Loopback({ batchSize: 128, poolSize: 4 });
+    loop = test;
+    await test.stream(2);
+    // Batch 2 is published; the page cannot take it before this test yields.
+    test.render(128);
+    const header = createBatchHeader();
+    const slot = test.sharedMemory
+      .map((memory) => new Float32Array(memory))
+      .find((view) => readBatchHeader(view, header) && header.sequence === 2);
+    expect(slot, 'the slot batch 2 was published in').to.not.equal(undefined);
+    (slot as Float32Array)[0] = 0;
+    expect(readBatchHeader(slot as Float32Array, header), 'its header spoilt').to.equal(false);
+    await test.until(() => test.errors.length === 1, 'the refusal');
+    await test.stream(3);
+    expect(test.errors).to.have.length(1);
+    expect(test.errors[0]?.code).to.equal('invalid-message');
+    expect(test.errors[0]?.message).to.match(/^from the worklet: shared slot \d holds no valid batch$/);
+    expect(test.frames.map((frame) => frame.sequence)).to.deep.equal([0, 1, 3, 4, 5]);
+    expect(test.mismatches).to.equal(0);
+    expect(test.session.counters).to.deep.include({ invalidWorkletMessages: 1, buffersReturned: 6, sequenceGaps: 0 });
+    test.render(128);
+    const stats = await test.stats();
+    expect([stats.returns, stats.hitRate]).to.deep.equal([6, 1]);
+    expectAccounted(stats);
   });
 
   it('keeps sequence order and loses no frame when the transport switches mid-stream, the page still behind', async () => {
