@@ -6,7 +6,7 @@
  * every 250 ms, as the bench does, and prints each growth beside the optimised compilations V8
  * finished meanwhile: it tells the JIT's own code from what the code allocates. It warms up as the
  * bench does (bench.warmUp), then with `--settle=S` stays S s at the measured settings, as the
- * bench's settled runs do; `--features=F` sets the element's `features` (as the features rows do);
+ * bench's settled runs do; `--features=F` sets the element's `features`, names separated by commas or spaces (as the features rows do);
  * `--wake=message` takes `Atomics.waitAsync` from the page, so that `shared` is woken by message. Defaults: `ping-pong 1024 15 10`. The bench measures how much; this
  * says what.
  */
@@ -31,7 +31,11 @@ try {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const worklet = await attachToWorklet(cdp);
-  const features = flags.find((flag) => flag.startsWith('--features='))?.slice('--features='.length);
+  // Commas too: the attribute takes names separated by spaces, and an unknown name (`levels,pitch`) would leave the analysis at `levels`.
+  const features = flags
+    .find((flag) => flag.startsWith('--features='))
+    ?.slice('--features='.length)
+    .replaceAll(',', ' ');
   const analysis = features === undefined ? '' : `&features=${encodeURIComponent(features)}`;
   const wake = flags.includes('--wake=message') ? '&wake=message' : '';
   await page.goto(`${origin}/bench/index.html?mode=${mode}&batch-size=${batchSize}&channels=1&pool-size=16${analysis}${wake}`);
