@@ -31,7 +31,7 @@ try {
   const page = await browser.newPage();
   const cdp = await page.context().newCDPSession(page);
   const worklet = await attachToWorklet(cdp);
-  // Commas too: the attribute takes names separated by spaces, and an unknown name (`levels,pitch`) would leave the analysis at `levels`.
+  // Commas too: the attribute takes names separated by spaces, and `levels,pitch`, one unknown name, would leave the element with no features at all.
   const features = flags
     .find((flag) => flag.startsWith('--features='))
     ?.slice('--features='.length)

@@ -56,7 +56,7 @@ export class FrameAnalysis {
    * options changed. It only picks the plan and calls the helpers that do the work: the first
    * frame of a new shape deoptimises it (the call that makes the plan), and called once per
    * batch it can run unoptimised for tens of seconds, where every number it touched would be
-   * boxed. The helpers loop over the samples, so V8 optimises them again within a few batches.
+   * boxed. The helpers loop over the samples, so V8 optimises them on their own.
    */
   analyze(frame: AnalysisFrame): void {
     const { channelData } = frame;
