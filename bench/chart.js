@@ -8,6 +8,7 @@ const COLORS = {
   allocate: '#d62728',
   clone: '#2ca02c',
   ringbuf: '#9467bd',
+  'ringbuf-wait': '#c5b0d5',
   analyser: '#ff7f0e',
 };
 const WIDTH = 920;

@@ -5,7 +5,8 @@
  *   `audio-stall-ms` and `audio-stall-every`, a worklet that stalls the audio thread on purpose);
  * - `group-N`: the capture worklet with returns grouped by exactly N;
  * - `ringbuf`: the bench-only worklet writing into a SharedArrayBuffer ring (`ringbuf.js`),
- *   drained every DRAIN_INTERVAL_MS;
+ *   drained every DRAIN_INTERVAL_MS; `ringbuf-wait`: the same ring, drained when the worklet wakes
+ *   the page through `Atomics.waitAsync` at each batch, as `shared` is woken;
  * - `analyser`: an AnalyserNode polled with `getFloatTimeDomainData` every animation frame.
  * Query parameters `batch-size`, `channels` and `pool-size` configure them; for the element's
  * transports, `analyzers=N` puts N of them on the page, each with its own tone, in one
@@ -472,20 +473,26 @@ async function startSession(moduleUrl: string, processor: string, groupSize?: nu
   await context.resume();
 }
 
-/** The ring baseline: as much ring as the pool holds (pool-size × batch-size frames), drained on a timer. */
-async function startRing(): Promise<void> {
+/**
+ * The ring baseline: as much ring as the pool holds (pool-size × batch-size frames), drained on a
+ * timer; or, `waitAsync`, woken at each batch by `Atomics.waitAsync` as `shared` is (and timed as
+ * its wake-ups are): the wake-up alone, on a page that fires nothing.
+ */
+async function startRing(waitAsync: boolean): Promise<void> {
   useContexts([new AudioContext()]);
   await context.audioWorklet.addModule('/bench/ringbuf-processor.js');
   const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
   const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
   const controlView = new Float64Array(control);
-  workletNode(context, 'bench-ringbuf-capture', { ring: storage, control });
+  const wake = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  const wakeView = new Int32Array(wake);
+  workletNode(context, 'bench-ringbuf-capture', { ring: storage, control, ...(waitAsync ? { wake, wakeFrames: batchSize } : {}) });
   const ring = new RingBuffer(storage, Float32Array);
   const batch = new Float32Array(batchSize);
   const rms = [0];
   const peak = [0];
   ringDropped = () => controlView[1] as number;
-  setInterval(() => {
+  const drain = (): void => {
     for (;;) {
       const started = performance.now();
       // The ring ends at the frame in control[0]; read both again if a push came in between.
@@ -499,9 +506,29 @@ async function startRing(): Promise<void> {
       ring.pop(batch, batchSize);
       writeLevels(batch, 0, rms, peak);
       record(endFrame - available, batchSize, 0, started);
-      if (recordSamples) costMs.push(performance.now() - started);
+      if (recordSamples && !waitAsync) costMs.push(performance.now() - started);
     }
-  }, DRAIN_INTERVAL_MS);
+  };
+  if (waitAsync) {
+    instrumentWakes();
+    const atomics = Atomics as typeof Atomics & { waitAsync: WaitAsync };
+    // The order (read the count, set the flag, look again, wait) loses no wake-up, as in shared-slots.ts.
+    const onWake = (): void => {
+      for (;;) {
+        drain();
+        const seen = Atomics.load(wakeView, 0);
+        Atomics.store(wakeView, 1, 1);
+        if (ring.availableRead() >= batchSize) continue;
+        const result = atomics.waitAsync(wakeView, 0, seen);
+        if (!result.async) continue;
+        void (result.value as Promise<unknown>).then(onWake);
+        return;
+      }
+    };
+    onWake();
+  } else {
+    setInterval(drain, DRAIN_INTERVAL_MS);
+  }
   await context.resume();
 }
 
@@ -631,7 +658,7 @@ const bench = {
   mode,
   async start(): Promise<void> {
     if (mode === 'clone') await startSession('/bench/clone-processor.js', 'bench-clone-capture');
-    else if (mode === 'ringbuf') await startRing();
+    else if (mode === 'ringbuf' || mode === 'ringbuf-wait') await startRing(mode === 'ringbuf-wait');
     else if (mode === 'analyser') await startAnalyser();
     else if (mode.startsWith('group-')) await startSession(defaultWorkletUrl(), PROCESSOR_NAME, Number(mode.slice('group-'.length)));
     else await startElement();

@@ -59,7 +59,7 @@ const COST_SECONDS = quick ? 5 : 30;
 const COST_REPEATS = quick ? 1 : 3;
 /** The element's transports, and the bench-only anchors beside them. */
 const TRANSPORTS = ['shared', 'copy', 'ping-pong', 'allocate'];
-const ALL_MODES = [...TRANSPORTS, 'clone', 'ringbuf', 'analyser'];
+const ALL_MODES = [...TRANSPORTS, 'clone', 'ringbuf', 'ringbuf-wait', 'analyser'];
 /** The modes that run a worklet with 8 channels (the ring and the analyser carry one). */
 const MULTICHANNEL_MODES = new Set([...TRANSPORTS, 'clone']);
 /** Audio-thread stalls (ms every N render quanta) for the underrun calibration, from invisible to plain. */
