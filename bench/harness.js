@@ -146,7 +146,13 @@ function gcTrace(stdout) {
       end = partial.indexOf('\n');
       // `[completed compiling 0x… <JSFunction name (sfi = 0x…)> (target MAGLEV) - took …]`; no isolate is named.
       const compiled = line.match(/^\[completed compiling .*?<JSFunction (\S*) .*?\(target (\w+)\)/);
-      if (compiled) compilations.push({ at: Date.now(), name: compiled[1] || '(anonymous)', tier: compiled[2] });
+      // An anonymous function reads `<JSFunction (sfi = 0x…)>`.
+      if (compiled)
+        compilations.push({
+          at: Date.now(),
+          name: compiled[1] && !compiled[1].startsWith('(') ? compiled[1] : '(anonymous)',
+          tier: compiled[2],
+        });
       const parsed = line.match(
         /^\[(\d+:0x[0-9a-f]+)\]\s+\d+ ms: ([\w -]+?) [\d.]+ \([\d.]+\) -> .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/,
       );
@@ -195,28 +201,35 @@ function gcTrace(stdout) {
 
 /**
  * Heap samples of one isolate, with their times in ms; growth adds up increases, and a drop is a
- * collection. A sample marked `compiled` is one in whose interval V8 finished an optimised
- * compilation (in any isolate): its growth may be the JIT's code rather than what the code
- * allocates, so growth is also summed without those samples.
+ * collection. `compiled` lists the optimised compilations V8 finished in a sample's interval (in
+ * any isolate): that sample's growth may be the JIT's code rather than what the code allocates,
+ * so growth is also summed without those samples, and each growth step is kept with the
+ * functions compiled meanwhile (the trace names no isolate: a function's name is all it gives).
  */
 export function heapSeries() {
   const samples = [];
-  const compiledAt = new Set();
+  const compiledAt = new Map();
   return {
-    add: (usedSize, atMs, compiled = false) => {
-      if (compiled) compiledAt.add(samples.length);
+    add: (usedSize, atMs, compiled = []) => {
+      if (compiled.length > 0)
+        compiledAt.set(
+          samples.length,
+          compiled.map((event) => `${event.name} (${event.tier.toLowerCase()})`),
+        );
       samples.push([atMs, usedSize]);
     },
     result(seconds, batches) {
       let growth = 0;
       let growthOutsideCompilations = 0;
       let drops = 0;
+      const growthSteps = [];
       for (let i = 1; i < samples.length; i++) {
         const delta = samples[i][1] - samples[i - 1][1];
         if (delta < 0) drops++;
-        else {
+        else if (delta > 0) {
           growth += delta;
           if (!compiledAt.has(i)) growthOutsideCompilations += delta;
+          growthSteps.push({ atMs: samples[i][0], bytes: delta, compiled: compiledAt.get(i) ?? [] });
         }
       }
       return {
@@ -227,6 +240,7 @@ export function heapSeries() {
         samplesWithCompilations: compiledAt.size,
         samples: samples.length,
         drops,
+        growthSteps,
         series: samples,
       };
     },

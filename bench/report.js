@@ -157,6 +157,23 @@ function settledLines(results) {
       `| ${run.mode} | ${run.batchSize} | ${run.settleSeconds} | ${number(run.seconds, 0)} | ${run.batches} | ${number(run.audioHeap?.perSecond, 0)} | ${number(run.audioHeap?.perBatch, 1)} | ${number(unsettled?.audioHeap?.perBatch, 1)} | ${run.audioHeap ? `${run.audioHeap.samplesWithCompilations} of ${run.audioHeap.samples - 1}` : 'n/a'} | ${gcCell(run.audioGc)} | ${number(run.mainHeap?.perBatch, 0)} | ${number(unsettled?.mainHeap?.perBatch, 0)} |`,
     );
   }
+  const grown = runs.filter((run) => (run.audioHeap?.growthSteps ?? []).length > 0);
+  if (grown.length > 0) {
+    lines.push(
+      '',
+      "The settled windows' audio-heap growth in the samples in which V8 finished a compilation (in any isolate: the trace names only the function), and the rest:",
+      '',
+    );
+  }
+  for (const run of grown) {
+    const steps = run.audioHeap.growthSteps;
+    const compiled = steps.filter((step) => step.compiled.length > 0);
+    const rest = steps.filter((step) => step.compiled.length === 0);
+    const described = compiled.map((step) => `${step.bytes} B at ${number(step.atMs / 1000, 1)} s (${step.compiled.join(', ')})`);
+    const restBytes = rest.reduce((sum, step) => sum + step.bytes, 0);
+    if (rest.length > 0) described.push(`${restBytes} B in ${rest.length} samples with no compilation`);
+    lines.push(`- ${run.mode}, batch ${run.batchSize}: ${described.join('; ')}`);
+  }
   return lines;
 }
 

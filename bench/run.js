@@ -154,7 +154,7 @@ async function measure({
     if (hasWorklet) {
       const used = await worklet.heapUsed();
       const at = Date.now();
-      audioHeap.add(used, at - begun, browser.trace.compilations(lastAudioSample, at).length > 0);
+      audioHeap.add(used, at - begun, browser.trace.compilations(lastAudioSample, at));
       lastAudioSample = at;
     }
     mainHeap.add((await cdp.send('Runtime.getHeapUsage')).usedSize, Date.now() - begun);
