@@ -484,9 +484,9 @@ async function startRing(waitAsync: boolean): Promise<void> {
   const storage = RingBuffer.getStorageForCapacity(poolSize * batchSize, Float32Array);
   const control = new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT);
   const controlView = new Float64Array(control);
-  const wake = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
-  const wakeView = new Int32Array(wake);
-  workletNode(context, 'bench-ringbuf-capture', { ring: storage, control, ...(waitAsync ? { wake, wakeFrames: batchSize } : {}) });
+  const wakeView = waitAsync ? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)) : null;
+  const doorbell = wakeView === null ? {} : { wake: wakeView.buffer, wakeFrames: batchSize };
+  workletNode(context, 'bench-ringbuf-capture', { ring: storage, control, ...doorbell });
   const ring = new RingBuffer(storage, Float32Array);
   const batch = new Float32Array(batchSize);
   const rms = [0];
@@ -506,10 +506,10 @@ async function startRing(waitAsync: boolean): Promise<void> {
       ring.pop(batch, batchSize);
       writeLevels(batch, 0, rms, peak);
       record(endFrame - available, batchSize, 0, started);
-      if (recordSamples && !waitAsync) costMs.push(performance.now() - started);
+      if (recordSamples && wakeView === null) costMs.push(performance.now() - started);
     }
   };
-  if (waitAsync) {
+  if (wakeView !== null) {
     instrumentWakes();
     const atomics = Atomics as typeof Atomics & { waitAsync: WaitAsync };
     // The order (read the count, set the flag, look again, wait) loses no wake-up, as in shared-slots.ts.
