@@ -21,10 +21,13 @@ const warmupArgument = process.argv.find((argument) => argument.startsWith('--wa
 const WARMUP_S = warmupArgument ? Number(warmupArgument.slice('--warm-up='.length)) : quick ? 1 : 15;
 /**
  * The settled runs stay at the measured settings this long after the warm-up before their window:
- * the switch from the warm-up's settings makes V8 compile again for a while (up to about 20 s after
- * it, measured with bench:profile --timeline), and each compilation lands in the isolate's heap.
+ * the switch from the warm-up's settings makes V8 compile again, and each compilation lands in the
+ * isolate's heap. Code that runs only now and then is compiled late: the last compilations came
+ * 92 s after the switch at batch 128 and 57 s at 1024 in 200 and 240 s `bench:profile --timeline`
+ * windows that saw none after (bench/results/timeline-2026-11-27-shared-*-after-switch.md), and
+ * up to 81 s in the 60 s settled runs.
  */
-const SETTLE_S = quick ? 1 : 60;
+const SETTLE_S = quick ? 1 : 150;
 /**
  * Settled at each of these batch sizes: the transports the audio-thread heap target is about, and
  * ping-pong, the page heap's reference. The page's JIT also compiles again after the switch: at
