@@ -221,10 +221,12 @@ export function heapSeries() {
     result(seconds, batches) {
       let growth = 0;
       let growthOutsideCompilations = 0;
+      let intervalsOutsideCompilations = 0;
       let drops = 0;
       const growthSteps = [];
       for (let i = 1; i < samples.length; i++) {
         const delta = samples[i][1] - samples[i - 1][1];
+        if (!compiledAt.has(i)) intervalsOutsideCompilations++;
         if (delta < 0) drops++;
         else if (delta > 0) {
           growth += delta;
@@ -232,11 +234,13 @@ export function heapSeries() {
           growthSteps.push({ atMs: samples[i][0], bytes: delta, compiled: compiledAt.get(i) ?? [] });
         }
       }
+      // Under heavy load a window can get too few samples to measure anything: null, not a growth of 0.
+      const measured = batches > 0 && samples.length > 1;
       return {
         growthBytes: growth,
         perSecond: growth / seconds,
-        perBatch: batches > 0 ? growth / batches : null,
-        outsideCompilationsPerBatch: batches > 0 ? growthOutsideCompilations / batches : null,
+        perBatch: measured ? growth / batches : null,
+        outsideCompilationsPerBatch: measured && intervalsOutsideCompilations > 0 ? growthOutsideCompilations / batches : null,
         samplesWithCompilations: compiledAt.size,
         samples: samples.length,
         drops,

@@ -82,13 +82,16 @@ export function summarize(run) {
   };
 }
 
-const number = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
-const percent = (share, digits = 2) => (share === null || share === undefined ? 'n/a' : `${number(share * 100, digits)} %`);
+/** Whether every figure was measured: a run can lack one (a mode left out, a heap read too few times). */
+const measured = (...values) => values.every((value) => value !== null && value !== undefined);
+
+const number = (value, digits = 1) => (!measured(value) || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const percent = (share, digits = 2) => (measured(share) ? `${number(share * 100, digits)} %` : 'n/a');
 const gcCell = (gc) => (gc ? `${gc.count} (${number(gc.maxPauseMs, 2)})` : 'n/a');
 
 /** A ratio, or what the figures were when the divisor is zero. */
 function ratio(value, base) {
-  if (value === undefined || base === undefined || value === null || base === null) return 'n/a';
+  if (!measured(value, base)) return 'n/a';
   return base === 0 ? `${number(value, 0)} B against 0 B` : number(value / base, 2);
 }
 
@@ -104,7 +107,7 @@ function find(results, phase, mode, batchSize) {
  * float noise (a p50 of ten steps reads 0.0500000045 ms).
  */
 function atMostMs(ms, limitMs) {
-  return ms === undefined || ms === null ? null : Math.round(ms * 1000) <= Math.round(limitMs * 1000);
+  return measured(ms) ? Math.round(ms * 1000) <= Math.round(limitMs * 1000) : null;
 }
 
 function target(met, text) {
@@ -445,7 +448,7 @@ function featureLines(results) {
     '',
     target(atMostMs(all?.costMs.p50, 0.5), `all features at batch 1024: main cost p50 ≤ 0.5 ms (${number(all?.costMs.p50, 3)} ms)`),
     target(
-      all && levels ? all.mainHeap.perBatch <= 1.1 * levels.mainHeap.perBatch : null,
+      measured(all?.mainHeap.perBatch, levels?.mainHeap.perBatch) ? all.mainHeap.perBatch <= 1.1 * levels.mainHeap.perBatch : null,
       `all features: main heap growth per batch ≤ 1.1 × levels only (${number(all?.mainHeap.perBatch, 0)} against ${number(levels?.mainHeap.perBatch, 0)} B: ${number(all && levels ? all.mainHeap.perBatch / levels.mainHeap.perBatch : null, 2)} ×)`,
     ),
   );
@@ -486,11 +489,11 @@ export function formatReport(results) {
     });
     lines.push(
       target(
-        heaps.some((bytes) => bytes === undefined) ? null : heaps.every((bytes) => bytes <= 2),
+        measured(...heaps) ? heaps.every((bytes) => bytes <= 2) : null,
         `${mode}: audio-thread heap growth ≤ 2 B per batch, settled (${heaps.map((bytes) => number(bytes, 1)).join(' and ')} B at batch 128 and 1024, after ${settle ?? 'n/a'} s at those settings; right after the warm-up: ${unsettled.map((bytes) => number(bytes, 1)).join(' and ')} B)`,
       ),
       target(
-        outside.every((bytes) => bytes !== null && bytes !== undefined && bytes <= 2),
+        measured(...outside) ? outside.every((bytes) => bytes <= 2) : null,
         `${mode}: the same growth outside the JIT's compilations ≤ 2 B per batch (${outside.map((bytes) => number(bytes, 1)).join(' and ')} B; samples left out because V8 finished compiling in them: ${excluded.join(' and ')})`,
       ),
     );
@@ -511,15 +514,15 @@ export function formatReport(results) {
     const settledPingPong = perBatch(at('ping-pong', batchSize, 'settled'), 'mainHeap');
     lines.push(
       target(
-        shared <= 0.5 * pingPong,
-        `batch ${batchSize}: shared main-thread heap per batch ≤ 0.5 × ping-pong's (${number(shared, 0)} against ${number(pingPong, 0)} B: ${number(shared / pingPong, 2)} ×)`,
+        measured(shared, pingPong) ? shared <= 0.5 * pingPong : null,
+        `batch ${batchSize}: shared main-thread heap per batch ≤ 0.5 × ping-pong's (${number(shared, 0)} against ${number(pingPong, 0)} B: ${ratio(shared, pingPong)} ×)`,
       ),
       target(
-        settledShared === undefined || settledPingPong === undefined ? null : settledShared <= 0.5 * settledPingPong,
-        `batch ${batchSize}, settled: the same (${number(settledShared, 0)} against ${number(settledPingPong, 0)} B: ${number(settledShared / settledPingPong, 2)} ×)`,
+        measured(settledShared, settledPingPong) ? settledShared <= 0.5 * settledPingPong : null,
+        `batch ${batchSize}, settled: the same (${number(settledShared, 0)} against ${number(settledPingPong, 0)} B: ${ratio(settledShared, settledPingPong)} ×)`,
       ),
       target(
-        shared <= ring,
+        measured(shared, ring) ? shared <= ring : null,
         `batch ${batchSize}: shared main-thread heap per batch ≤ ringbuf's (${number(shared, 0)} against ${number(ring, 0)} B; the ring woken at each batch by Atomics.waitAsync, as shared is: ${number(ringWoken, 0)} B)`,
       ),
     );
