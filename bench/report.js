@@ -449,7 +449,7 @@ function featureLines(results) {
     target(atMostMs(all?.costMs.p50, 0.5), `all features at batch 1024: main cost p50 ≤ 0.5 ms (${number(all?.costMs.p50, 3)} ms)`),
     target(
       measured(all?.mainHeap.perBatch, levels?.mainHeap.perBatch) ? all.mainHeap.perBatch <= 1.1 * levels.mainHeap.perBatch : null,
-      `all features: main heap growth per batch ≤ 1.1 × levels only (${number(all?.mainHeap.perBatch, 0)} against ${number(levels?.mainHeap.perBatch, 0)} B: ${number(all && levels ? all.mainHeap.perBatch / levels.mainHeap.perBatch : null, 2)} ×)`,
+      `all features: main heap growth per batch ≤ 1.1 × levels only (${number(all?.mainHeap.perBatch, 0)} against ${number(levels?.mainHeap.perBatch, 0)} B: ${ratio(all?.mainHeap.perBatch, levels?.mainHeap.perBatch)} ×)`,
     ),
   );
   return lines;
