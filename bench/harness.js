@@ -226,12 +226,13 @@ export function heapSeries() {
       const growthSteps = [];
       for (let i = 1; i < samples.length; i++) {
         const delta = samples[i][1] - samples[i - 1][1];
-        if (!compiledAt.has(i)) intervalsOutsideCompilations++;
+        const compiled = compiledAt.get(i);
+        if (compiled === undefined) intervalsOutsideCompilations++;
         if (delta < 0) drops++;
         else if (delta > 0) {
           growth += delta;
-          if (!compiledAt.has(i)) growthOutsideCompilations += delta;
-          growthSteps.push({ atMs: samples[i][0], bytes: delta, compiled: compiledAt.get(i) ?? [] });
+          if (compiled === undefined) growthOutsideCompilations += delta;
+          growthSteps.push({ atMs: samples[i][0], bytes: delta, compiled: compiled ?? [] });
         }
       }
       // Under heavy load a window can get too few samples to measure anything: null, not a growth of 0.
@@ -241,7 +242,8 @@ export function heapSeries() {
         perSecond: growth / seconds,
         perBatch: measured ? growth / batches : null,
         outsideCompilationsPerBatch: measured && intervalsOutsideCompilations > 0 ? growthOutsideCompilations / batches : null,
-        samplesWithCompilations: compiledAt.size,
+        // Of the intervals between samples (the first sample's compilations precede the window's first interval).
+        samplesWithCompilations: Math.max(samples.length - 1, 0) - intervalsOutsideCompilations,
         samples: samples.length,
         drops,
         growthSteps,
